@@ -1,0 +1,71 @@
+/* Users, roles, passwords (Argon2id via libsodium), bearer sessions and lock-out.
+ *
+ * Roles and what they may do (need-to-know also restricts by agency, see records/):
+ *   admin           manage users
+ *   registrar       register/update/clear/expire records of its own agency; query; answer hit
+ *                   confirmation requests for its agency's records
+ *   query_operator  query; request hit confirmation
+ *   officer         query
+ *   auditor         read and verify the audit trail; no record access */
+#ifndef KEITSU_AUTH_AUTH_H
+#define KEITSU_AUTH_AUTH_H
+
+#include "store/store.h"
+
+#include <stdint.h>
+
+enum auth_perm {
+    AUTH_USER_ADMIN,
+    AUTH_RECORD_WRITE,
+    AUTH_RECORD_READ,
+    AUTH_QUERY,
+    AUTH_HIT_REQUEST,
+    AUTH_HIT_RESPOND,
+    AUTH_AUDIT_READ,
+};
+
+struct auth_user {
+    int64_t id;
+    char name[64];
+    char role[24];
+    char agency[96];
+};
+
+struct auth_config {
+    int session_ttl_s; /* absolute lifetime of a session; default 8 h */
+    int max_failures;  /* failed logins before lock-out; default 5 */
+    int lock_s;        /* lock-out duration; default 15 min */
+};
+
+struct auth;
+
+/* Creates the auth service over st (borrowed; must outlive it). cfg may be NULL for defaults. */
+int auth_open(struct store *st, const struct auth_config *cfg, struct auth **out);
+void auth_close(struct auth *a);
+
+/* 1 if role names a known role. */
+int auth_role_valid(const char *role);
+/* 1 if the user's role grants perm. */
+int auth_can(const struct auth_user *u, enum auth_perm perm);
+
+/* Validates and adds a user with an Argon2id hash of password. Names: 1-63 chars of
+ * [A-Za-z0-9._-]; password: 12-1024 bytes. KT_ECONFLICT if the name exists. */
+int auth_user_add(struct store *st, const char *name, const char *role, const char *agency,
+                  const char *password);
+
+/* Checks name/password. On success writes a new session token (64 hex chars + NUL) and the
+ * user. Unknown user and wrong password both give KT_EAUTH; a locked account gives KT_ELOCKED
+ * even with the right password. Failures count towards lock-out. */
+int auth_login(struct auth *a, const char *name, const char *password, char token[65],
+               struct auth_user *u);
+/* Resolves a bearer token to its user; KT_EAUTH if unknown, expired or the user disabled. */
+int auth_session_check(struct auth *a, const char *token, struct auth_user *u);
+/* Ends a session at once. */
+int auth_logout(struct auth *a, const char *token);
+
+/* Verifies name/password without creating a session (CLI tools that work on the store
+ * directly). Same errors and lock-out accounting as auth_login(). */
+int auth_verify_password(struct auth *a, const char *name, const char *password,
+                         struct auth_user *u);
+
+#endif

@@ -1,0 +1,39 @@
+/* Command-line subcommands of keitsu and what they share. */
+#ifndef KEITSU_CLI_CLI_H
+#define KEITSU_CLI_CLI_H
+
+#include "auth/audit.h"
+#include "auth/auth.h"
+#include "records/records.h"
+#include "store/store.h"
+
+#include <stddef.h>
+
+/* The platform services over one data directory (or --db URL). */
+struct platform {
+    struct store *st;
+    struct auth *auth;
+    struct audit *audit;
+    struct records *records; /* NULL unless asked for */
+    char data_dir[1024];
+    char anchor[1100];
+};
+
+/* Opens store (migrated), auth and audit; records too if with_records. db may be NULL for
+ * DIR/keitsu.db. Prints its own errors. */
+int platform_open(struct platform *p, const char *data_dir, const char *db, int pool,
+                  const struct auth_config *cfg, int with_records);
+void platform_close(struct platform *p);
+
+/* Reads one line (the password) from standard input into out, without the newline. */
+int cli_read_password(char *out, size_t cap);
+/* Prints "keitsu: <message>" for code and returns the exit status 1. */
+int cli_fail(int code);
+
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_records(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,218 @@
+/* keitsu query: a query-centre client against a running server. */
+#include "base/buf.h"
+#include "base/err.h"
+#include "cli/cli.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
+{
+    struct kt_buf *b = ud;
+    return kt_buf_append(b, ptr, size * n) ? 0 : size * n;
+}
+
+/* POSTs or DELETEs JSON to server+path. *out receives the parsed reply (caller decrefs). */
+static int call(const char *server, const char *method, const char *path, const char *token,
+                json_t *body, long *status, json_t **out)
+{
+    CURL *c = curl_easy_init();
+    if (!c) return kt_fail(KT_ENOMEM, "curl init failed");
+    char url[2048], auth[128];
+    snprintf(url, sizeof url, "%s%s", server, path);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct kt_buf b;
+    kt_buf_init(&b, 16 * 1024 * 1024);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (text) curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    free(text);
+    if (cc != CURLE_OK) {
+        kt_buf_free(&b);
+        return kt_fail(KT_EIO, "cannot reach %s: %s", server, curl_easy_strerror(cc));
+    }
+    *out = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+    kt_buf_free(&b);
+    if (!*out) return kt_fail(KT_EIO, "server sent a reply that is not JSON (HTTP %ld)", *status);
+    if (*status >= 400) {
+        const char *msg = json_string_value(json_object_get(json_object_get(*out, "error"),
+                                                            "message"));
+        int rc = kt_fail(KT_EINVAL, "HTTP %ld: %s", *status, msg ? msg : "error");
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static void print_answer(const char *kind, json_t *a)
+{
+    int hit = json_is_true(json_object_get(a, "hit"));
+    json_t *cands = json_object_get(a, "candidates");
+    printf("%s  照会番号 %lld  候補 %zu 件\n", hit ? "■ ヒット (HIT)" : "□ 該当なし (NO HIT)",
+           (long long)json_integer_value(json_object_get(a, "query_id")),
+           json_array_size(cands));
+    size_t i;
+    json_t *c;
+    json_array_foreach(cands, i, c)
+    {
+        printf("%2zu. %s  score %.2f  %s  %s  登録 %lld 日前\n", i + 1, str(c, "id"),
+               json_real_value(json_object_get(c, "score")) +
+                   (double)json_integer_value(json_object_get(c, "score")),
+               str(c, "kind"), str(c, "agency"),
+               (long long)json_integer_value(json_object_get(c, "age_days")));
+        if (strcmp(kind, "person") == 0) {
+            printf("    %s (%s / %s)  %s %s  %s\n", str(c, "name_kanji"), str(c, "name_kana"),
+                   str(c, "name_romaji"), str(c, "birth_date"), str(c, "birth_date_wareki"),
+                   str(c, "sex"));
+            json_t *w = json_object_get(c, "wanted");
+            if (w) printf("    指名手配 令状 %s  罪名 %s\n", str(w, "warrant_no"), str(w, "offence"));
+        } else if (strcmp(kind, "vehicle") == 0) {
+            printf("    %s  %s  %s %s %s\n", str(c, "plate"), str(c, "vin"), str(c, "make"),
+                   str(c, "model"), str(c, "colour"));
+        } else if (strcmp(kind, "firearm") == 0) {
+            printf("    %s %s  serial %s\n", str(c, "make"), str(c, "model"), str(c, "serial"));
+        } else {
+            printf("    %s %s %s  %s\n", str(c, "country"), str(c, "doc_type"), str(c, "number"),
+                   str(c, "holder_name"));
+        }
+        json_t *cautions = json_object_get(c, "cautions");
+        if (json_array_size(cautions)) {
+            printf("    ⚠ 注意:");
+            size_t j;
+            json_t *x;
+            json_array_foreach(cautions, j, x) printf(" %s", json_string_value(x));
+            printf("\n");
+        }
+    }
+}
+
+int cmd_query(int argc, char **argv)
+{
+    if (argc < 2) goto usage;
+    const char *kind = argv[1];
+    if (strcmp(kind, "person") && strcmp(kind, "vehicle") && strcmp(kind, "firearm") &&
+        strcmp(kind, "document"))
+        goto usage;
+    const char *server = getenv("KEITSU_SERVER") ? getenv("KEITSU_SERVER")
+                                                 : "http://127.0.0.1:8080";
+    const char *user = NULL, *positional = NULL;
+    int as_json = 0;
+    json_t *body = json_object();
+    static const struct {
+        const char *opt, *field;
+    } map[] = {{"--reason", "reason"},   {"--incident", "incident"}, {"--birth-date", "birth_date"},
+               {"--sex", "sex"},         {"--plate", "plate"},       {"--vin", "vin"},
+               {"--country", "country"}, {"--mrz", "mrz"},           {"--make", "make"}};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            as_json = 1;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            if (positional) goto usage_free;
+            positional = a;
+            continue;
+        }
+        if (i + 1 >= argc) goto usage_free;
+        const char *v = argv[++i];
+        if (strcmp(a, "--server") == 0) {
+            server = v;
+            continue;
+        }
+        if (strcmp(a, "--user") == 0) {
+            user = v;
+            continue;
+        }
+        size_t k = 0;
+        while (k < sizeof map / sizeof map[0] && strcmp(map[k].opt, a) != 0)
+            k++;
+        if (k == sizeof map / sizeof map[0]) goto usage_free;
+        json_object_set_new(body, map[k].field, json_string(v));
+    }
+    if (positional) {
+        const char *field = strcmp(kind, "person") == 0    ? "name"
+                            : strcmp(kind, "vehicle") == 0 ? "plate"
+                            : strcmp(kind, "firearm") == 0 ? "serial"
+                                                           : "number";
+        json_object_set_new(body, field, json_string(positional));
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char token[128] = "";
+    int logged_in = 0, rc = 0;
+    long status;
+    json_t *reply = NULL;
+    if (getenv("KEITSU_TOKEN")) {
+        snprintf(token, sizeof token, "%s", getenv("KEITSU_TOKEN"));
+    } else if (user) {
+        char pw[1100];
+        if ((rc = cli_read_password(pw, sizeof pw))) goto out;
+        json_t *login = json_pack("{s:s,s:s}", "user", user, "password", pw);
+        sodium_memzero(pw, sizeof pw);
+        rc = call(server, "POST", "/api/v1/sessions", NULL, login, &status, &reply);
+        json_decref(login);
+        if (rc) goto out;
+        snprintf(token, sizeof token, "%s", str(reply, "token"));
+        json_decref(reply);
+        reply = NULL;
+        logged_in = 1;
+    } else {
+        rc = kt_fail(KT_EAUTH, "set KEITSU_TOKEN or give --user NAME (password on stdin)");
+        goto out;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/query/%s", kind);
+    rc = call(server, "POST", path, token, body, &status, &reply);
+    if (!rc) {
+        if (as_json) {
+            char *t = json_dumps(reply, JSON_INDENT(2));
+            printf("%s\n", t);
+            free(t);
+        } else {
+            print_answer(kind, reply);
+        }
+    }
+    json_decref(reply);
+    if (logged_in) {
+        json_t *r2 = NULL;
+        char saved[512];
+        snprintf(saved, sizeof saved, "%s", kt_errmsg());
+        if (call(server, "DELETE", "/api/v1/sessions", token, NULL, &status, &r2) == 0)
+            json_decref(r2);
+        kt_fail(rc, "%s", saved);
+    }
+out:
+    json_decref(body);
+    curl_global_cleanup();
+    return rc ? cli_fail(rc) : 0;
+usage_free:
+    json_decref(body);
+usage:
+    fprintf(stderr, "usage: keitsu query person|vehicle|firearm|document ... --reason R"
+                    " (see keitsu help)\n");
+    return 2;
+}

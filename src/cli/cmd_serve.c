@@ -1,0 +1,162 @@
+/* keitsu serve: the platform server. */
+#include "base/err.h"
+#include "base/log.h"
+#include "cli/cli.h"
+#include "http/api.h"
+#include "http/http.h"
+
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static long num_arg(const char *opt, const char *v, long lo, long hi)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || end == v || n < lo || n > hi) {
+        fprintf(stderr, "keitsu: %s must be a number from %ld to %ld\n", opt, lo, hi);
+        exit(2);
+    }
+    return n;
+}
+
+/* Demo users, one per role, with random passwords kept in DIR/demo-credentials (0600). */
+static int demo_users(struct platform *p, FILE *out)
+{
+    static const struct {
+        const char *name, *role, *agency;
+    } users[] = {
+        {"admin", "admin", "警視庁"},
+        {"registrar", "registrar", "警視庁"},
+        {"osaka-registrar", "registrar", "大阪府警察"},
+        {"operator", "query_operator", "警視庁"},
+        {"officer", "officer", "警視庁"},
+        {"auditor", "auditor", "警察庁"},
+    };
+    char path[1100];
+    snprintf(path, sizeof path, "%s/demo-credentials", p->data_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        f = fopen(path, "w");
+        if (!f) return kt_fail(KT_EIO, "cannot write %s", path);
+        chmod(path, 0600);
+        for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+            unsigned char raw[9];
+            char pw[32];
+            randombytes_buf(raw, sizeof raw);
+            sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE);
+            int rc = auth_user_add(p->st, users[i].name, users[i].role, users[i].agency, pw);
+            if (rc && rc != KT_ECONFLICT) {
+                fclose(f);
+                return rc;
+            }
+            fprintf(f, "%s %s %s %s\n", users[i].name, pw, users[i].role, users[i].agency);
+        }
+        fclose(f);
+        f = fopen(path, "r");
+        if (!f) return kt_fail(KT_EIO, "cannot read %s", path);
+    }
+    fprintf(out, "\nデモ利用者 (demo users; passwords in %s):\n", path);
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        fprintf(out, "  %s", line);
+    fclose(f);
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
+    int demo = 0, threads = 4;
+    long ttl = 0, demo_persons = 100000, demo_vehicles = 100000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--demo") == 0) {
+            demo = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "keitsu serve: %s needs a value (or is unknown)\n", a);
+            return 2;
+        }
+        if (strcmp(a, "--data") == 0) data = v;
+        else if (strcmp(a, "--db") == 0) db = v;
+        else if (strcmp(a, "--listen") == 0) listen = v;
+        else if (strcmp(a, "--threads") == 0) threads = (int)num_arg(a, v, 1, 256);
+        else if (strcmp(a, "--session-ttl") == 0) ttl = num_arg(a, v, 1, 7 * 86400);
+        else if (strcmp(a, "--demo-persons") == 0) demo_persons = num_arg(a, v, 0, 5000000);
+        else if (strcmp(a, "--demo-vehicles") == 0) demo_vehicles = num_arg(a, v, 0, 5000000);
+        else {
+            fprintf(stderr, "keitsu serve: unknown option %s\n", a);
+            return 2;
+        }
+        i++;
+    }
+    if (!data) {
+        fprintf(stderr, "keitsu serve: --data DIR is required\n");
+        return 2;
+    }
+    struct auth_config cfg = {.session_ttl_s = (int)ttl};
+    struct platform p;
+    int rc = platform_open(&p, data, db, threads + 4, &cfg, 1);
+    if (rc) return cli_fail(rc);
+    if (demo) {
+        const struct auth_user loader = {.name = "demo-loader", .role = "registrar",
+                                         .agency = "警視庁"};
+        if ((rc = records_demo_load(p.records, &loader, (uint32_t)demo_persons,
+                                    (uint32_t)demo_vehicles)) ||
+            (rc = demo_users(&p, stdout))) {
+            platform_close(&p);
+            return cli_fail(rc);
+        }
+    }
+    if ((rc = records_follow_start(p.records))) {
+        platform_close(&p);
+        return cli_fail(rc);
+    }
+    struct http_router *router;
+    struct http_api api = {.st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor};
+    struct http_server *srv = NULL;
+    if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
+        (rc = records_routes(p.records, router)) ||
+        (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
+        platform_close(&p);
+        return cli_fail(rc);
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    const char *colon = strrchr(listen, ':');
+    int port = http_server_port(srv);
+    printf("\nkeitsu 照会センター serving on http://%.*s:%d (store: %s)\n",
+           (int)(colon - listen) > 0 ? (int)(colon - listen) : 9,
+           (int)(colon - listen) > 0 ? listen : "127.0.0.1", port,
+           store_kind(p.st) == STORE_SQLITE ? "SQLite" : "PostgreSQL");
+    printf("log in:  curl -s -X POST -H 'Content-Type: application/json' "
+           "-d '{\"user\":\"NAME\",\"password\":\"PASSWORD\"}' http://127.0.0.1:%d/api/v1/sessions\n"
+           "query:   KEITSU_TOKEN=<token> keitsu query person 'ヤマダ タロウ' --reason 'R8-1234'"
+           " --server http://127.0.0.1:%d\n",
+           port, port);
+    fflush(stdout);
+    while (!stop_flag)
+        pause();
+    kt_log_info("shutting down");
+    http_server_stop(srv);
+    http_router_free(router);
+    platform_close(&p);
+    return 0;
+}

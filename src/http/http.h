@@ -1,0 +1,70 @@
+/* The HTTP server (libmicrohttpd, thread pool), router and JSON request/response helpers.
+ *
+ * A handler receives a parsed, bounded, authenticated request and fills a response. It returns
+ * 0 (response filled) or a negative KT_E* code, in which case the server answers
+ * {"error":{"code":kt_err_name(rc),"message":kt_errmsg()}} with status kt_err_http(rc). */
+#ifndef KEITSU_HTTP_HTTP_H
+#define KEITSU_HTTP_HTTP_H
+
+#include "auth/auth.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define HTTP_MAX_BODY (1024 * 1024)
+#define HTTP_MAX_PARAMS 4
+
+struct http_request {
+    const char *method;
+    const char *path;                     /* without the query string */
+    const char *params[HTTP_MAX_PARAMS];  /* ":name" segments of the route, in order */
+    int nparams;
+    json_t *json;                         /* parsed body (object) or NULL; borrowed */
+    const char *token;                    /* bearer token or NULL */
+    struct auth_user user;                /* valid when the route requires auth */
+    void *conn;                           /* the MHD connection, for http_query_arg() */
+};
+
+struct http_response {
+    int status;          /* default 200 */
+    json_t *body;        /* JSON body, consumed by the server; or */
+    char *raw;           /* raw body (malloc'd, consumed) with content_type */
+    size_t raw_len;
+    const char *content_type; /* static string */
+};
+
+typedef int (*http_handler)(void *ctx, struct http_request *req, struct http_response *resp);
+
+enum { HTTP_PUBLIC = 0, HTTP_AUTH = 1 };
+
+struct http_router;
+struct http_server;
+
+int http_router_create(struct http_router **out);
+void http_router_free(struct http_router *r);
+/* Adds a route. pattern is a path with ":name" segments ("/api/v1/records/:id"). flags is
+ * HTTP_PUBLIC or HTTP_AUTH. ctx is passed to fn (borrowed). */
+int http_router_add(struct http_router *r, const char *method, const char *pattern,
+                    http_handler fn, void *ctx, int flags);
+
+/* Starts serving on listen ("127.0.0.1:8080", "localhost:8080", ":8080"). router and auth are
+ * borrowed and must outlive the server. threads: size of the worker pool. */
+int http_server_start(const char *listen, struct http_router *router, struct auth *auth,
+                      int threads, struct http_server **out);
+/* The port actually bound (useful with port 0). */
+int http_server_port(const struct http_server *s);
+void http_server_stop(struct http_server *s);
+
+/* A query-string argument of the request, or NULL. */
+const char *http_query_arg(struct http_request *req, const char *name);
+
+/* Rejects keys of obj not in the NULL-terminated allowed list: KT_EINVAL "unknown field". */
+int http_json_only(const json_t *obj, const char *where, const char *const *allowed);
+/* Reads a string field: *out is borrowed from obj (NULL if absent and !required). Checks type,
+ * length in code points (1..maxchars) and that it has no control characters. */
+int http_json_str(const json_t *obj, const char *key, int required, size_t maxchars,
+                  const char **out);
+/* Sets resp to status with a JSON body (consumed). Returns 0. */
+int http_reply(struct http_response *resp, int status, json_t *body);
+
+#endif

@@ -1,0 +1,261 @@
+/* libmicrohttpd glue: bounded body collection, bearer authentication, dispatch, JSON errors. */
+#include "base/err.h"
+#include "base/log.h"
+#include "base/utf8.h"
+#include "http/http_internal.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct http_server {
+    struct MHD_Daemon *d;
+    struct http_router *router;
+    struct auth *auth;
+    int port;
+};
+
+/* Per-request state, kept across MHD's calls for one request. */
+struct req_state {
+    char *body;
+    size_t len, cap;
+    int too_big;
+};
+
+static int send_json(struct MHD_Connection *conn, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text) return MHD_NO;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    int ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static int send_error(struct MHD_Connection *conn, int code)
+{
+    const char *msg = kt_errmsg();
+    json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", kt_err_name(code), "message",
+                          *msg ? msg : kt_err_name(code));
+    return send_json(conn, kt_err_http(code), e);
+}
+
+static const char *bearer(struct MHD_Connection *conn)
+{
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
+    return h + 7;
+}
+
+static int dispatch(struct http_server *s, struct MHD_Connection *conn, const char *url,
+                    const char *method, struct req_state *rs)
+{
+    kt_err_clear();
+    struct http_match m;
+    int rc = http_router_match(s->router, method, url, &m);
+    if (rc == KT_ENOTFOUND) {
+        kt_fail(rc, "no such endpoint: %s %s", method, url);
+        return send_error(conn, rc);
+    }
+    if (rc == KT_EMETHOD) {
+        kt_fail(rc, "%s is not allowed on %s", method, url);
+        return send_error(conn, rc);
+    }
+    struct http_request req = {.method = method, .path = url, .conn = conn};
+    req.nparams = m.nparams;
+    for (int i = 0; i < m.nparams; i++)
+        req.params[i] = m.params[i];
+    req.token = bearer(conn);
+    if (m.flags & HTTP_AUTH) {
+        if (!req.token) {
+            kt_fail(KT_EAUTH, "log in first: send Authorization: Bearer <token>");
+            return send_error(conn, KT_EAUTH);
+        }
+        if ((rc = auth_session_check(s->auth, req.token, &req.user))) return send_error(conn, rc);
+    }
+    if (rs->too_big) {
+        kt_fail(KT_ETOOBIG, "request body is over %d bytes", HTTP_MAX_BODY);
+        return send_error(conn, KT_ETOOBIG);
+    }
+    json_t *json = NULL;
+    if (rs->len > 0) {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+            kt_fail(KT_EMEDIA, "send the body as application/json");
+            return send_error(conn, KT_EMEDIA);
+        }
+        if (!utf8_valid(rs->body, rs->len)) {
+            kt_fail(KT_EINVAL, "request body is not valid UTF-8");
+            return send_error(conn, KT_EINVAL);
+        }
+        json_error_t jerr;
+        json = json_loadb(rs->body, rs->len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json) {
+            kt_fail(KT_EINVAL, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+                    jerr.text);
+            return send_error(conn, KT_EINVAL);
+        }
+        if (!json_is_object(json)) {
+            json_decref(json);
+            kt_fail(KT_EINVAL, "request body must be a JSON object");
+            return send_error(conn, KT_EINVAL);
+        }
+    } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+               strcmp(method, "PATCH") == 0) {
+        json = json_object();
+    }
+    req.json = json;
+    struct http_response resp = {.status = 200};
+    rc = m.fn(m.ctx, &req, &resp);
+    json_decref(json);
+    if (rc) {
+        json_decref(resp.body);
+        free(resp.raw);
+        if (kt_err_http(rc) >= 500)
+            kt_log_error("%s %s: %s: %s", method, url, kt_err_name(rc), kt_errmsg());
+        return send_error(conn, rc);
+    }
+    if (resp.raw) {
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(resp.raw_len, resp.raw, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+            free(resp.raw);
+            return MHD_NO;
+        }
+        MHD_add_response_header(r, "Content-Type",
+                                resp.content_type ? resp.content_type : "text/plain");
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        int ret = MHD_queue_response(conn, (unsigned)resp.status, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    return send_json(conn, resp.status, resp.body ? resp.body : json_object());
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct http_server *s = cls;
+    struct req_state *rs = *con_cls;
+    if (!rs) {
+        rs = calloc(1, sizeof *rs);
+        if (!rs) return MHD_NO;
+        *con_cls = rs;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (rs->too_big || rs->len + n > HTTP_MAX_BODY) {
+            rs->too_big = 1; /* keep reading and discarding, then answer 413 */
+            return MHD_YES;
+        }
+        if (rs->len + n > rs->cap) {
+            size_t ncap = rs->cap ? rs->cap : 4096;
+            while (ncap < rs->len + n)
+                ncap *= 2;
+            char *b = realloc(rs->body, ncap);
+            if (!b) return MHD_NO;
+            rs->body = b;
+            rs->cap = ncap;
+        }
+        memcpy(rs->body + rs->len, upload_data, n);
+        rs->len += n;
+        return MHD_YES;
+    }
+    return dispatch(s, conn, url, method, rs) == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    struct req_state *rs = *con_cls;
+    if (rs) {
+        free(rs->body);
+        free(rs);
+    }
+    *con_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    const char *colon = strrchr(listen, ':');
+    if (!colon) return kt_fail(KT_EINVAL, "listen address must be HOST:PORT");
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || end == colon + 1)
+        return kt_fail(KT_EINVAL, "listen address has a bad port: %s", listen);
+    sa->sin_port = htons((uint16_t)port);
+    char host[256];
+    size_t hl = (size_t)(colon - listen);
+    if (hl >= sizeof host) return kt_fail(KT_EINVAL, "listen host too long");
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    if (hl == 0 || strcmp(host, "localhost") == 0) {
+        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+        return kt_fail(KT_EINVAL, "listen host must be an IPv4 address or localhost: %s", host);
+    }
+    return 0;
+}
+
+int http_server_start(const char *listen, struct http_router *router, struct auth *auth,
+                      int threads, struct http_server **out)
+{
+    struct sockaddr_in sa;
+    int rc = parse_listen(listen, &sa);
+    if (rc) return rc;
+    struct http_server *s = calloc(1, sizeof *s);
+    if (!s) return KT_ENOMEM;
+    s->router = router;
+    s->auth = auth;
+    s->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        &on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(threads > 0 ? threads : 4), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_END);
+    if (!s->d) {
+        free(s);
+        return kt_fail(KT_EIO, "cannot listen on %s (in use or not permitted)", listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    *out = s;
+    return 0;
+}
+
+int http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+    if (!s) return;
+    MHD_stop_daemon(s->d);
+    free(s);
+}
+
+const char *http_query_arg(struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}

@@ -1,0 +1,136 @@
+/* Numbered schema migrations, applied in order at start by store_migrate(). Never edit a
+ * released migration: add a new one. Times are ISO 8601 UTC text ("2026-11-23T08:00:00.000Z"),
+ * which sorts correctly on both backends. */
+#include "base/err.h"
+#include "base/log.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct migration {
+    int version;
+    const char *sql;    /* portable, with @ID@/@BLOB@ tokens */
+    const char *sqlite; /* backend-specific extras, may be NULL */
+    const char *pg;
+};
+
+static const struct migration migrations[] = {
+    {1,
+     "CREATE TABLE users ("
+     " id @ID@, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, agency TEXT NOT NULL,"
+     " pw_hash TEXT NOT NULL, failed_count INTEGER NOT NULL DEFAULT 0, locked_until TEXT,"
+     " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);"
+     "CREATE TABLE sessions ("
+     " token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id),"
+     " created_at TEXT NOT NULL, expires_at TEXT NOT NULL, last_seen TEXT NOT NULL);"
+     /* The audit trail: seq is dense from 1; hash = SHA-256 over prev_hash and the entry's
+      * canonical fields (auth/audit.c), so any edit, insertion or removal breaks the chain. */
+     "CREATE TABLE audit ("
+     " seq BIGINT PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
+     " agency TEXT NOT NULL, action TEXT NOT NULL, target TEXT, reason TEXT,"
+     " detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+     "CREATE INDEX audit_actor ON audit(actor, ts);"
+     "CREATE TABLE audit_refs (record_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+     " PRIMARY KEY (record_id, seq));"
+     "CREATE TABLE id_counters (type TEXT PRIMARY KEY, next BIGINT NOT NULL);"
+     "INSERT INTO id_counters VALUES ('person', 0), ('vehicle', 0), ('firearm', 0),"
+     " ('document', 0);"
+     "CREATE TABLE records ("
+     " id TEXT PRIMARY KEY, type TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
+     " agency TEXT NOT NULL, data TEXT NOT NULL, expires_on TEXT, created_at TEXT NOT NULL,"
+     " created_by TEXT NOT NULL, updated_at TEXT NOT NULL, version INTEGER NOT NULL);"
+     "CREATE INDEX records_type_status ON records(type, status);"
+     "CREATE TABLE record_keys ("
+     " record_id TEXT NOT NULL REFERENCES records(id), kind TEXT NOT NULL, key TEXT NOT NULL,"
+     " PRIMARY KEY (kind, key, record_id));"
+     "CREATE INDEX record_keys_record ON record_keys(record_id);"
+     "CREATE TABLE record_history ("
+     " id @ID@, record_id TEXT NOT NULL REFERENCES records(id), ts TEXT NOT NULL,"
+     " actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+     "CREATE INDEX record_history_record ON record_history(record_id, id);"
+     "CREATE TABLE hit_confirmations ("
+     " id @ID@, record_id TEXT NOT NULL REFERENCES records(id), status TEXT NOT NULL,"
+     " requested_by TEXT NOT NULL, requesting_agency TEXT NOT NULL, requested_at TEXT NOT NULL,"
+     " reason TEXT NOT NULL, query_seq BIGINT, responded_by TEXT, responded_at TEXT,"
+     " response TEXT);"
+     "CREATE INDEX hit_confirmations_record ON hit_confirmations(record_id);",
+     /* Append-only at the database too: an insider must drop these to alter history, and
+      * `keitsu audit verify` still catches what they then change. */
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
+     "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$;"
+     "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+     " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"},
+};
+
+static int apply(struct store_conn *c, enum store_kind kind, const struct migration *m)
+{
+    int rc = store_begin(c);
+    if (rc) return rc;
+    const char *parts[2] = {m->sql, kind == STORE_SQLITE ? m->sqlite : m->pg};
+    for (int i = 0; i < 2; i++) {
+        if (!parts[i]) continue;
+        char *sql = store_expand_sql(kind, parts[i]);
+        if (!sql) {
+            store_rollback(c);
+            return KT_ENOMEM;
+        }
+        rc = store_exec_script(c, sql);
+        free(sql);
+        if (rc) {
+            store_rollback(c);
+            return rc;
+        }
+    }
+    char version[16], now[32];
+    snprintf(version, sizeof version, "%d", m->version);
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    const char *p[] = {version, now};
+    long n = store_exec(c, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", 2,
+                        p, NULL);
+    if (n < 0) {
+        store_rollback(c);
+        return (int)n;
+    }
+    return store_commit(c);
+}
+
+int store_migrate(struct store *st)
+{
+    struct store_conn *c;
+    int rc = store_get(st, &c);
+    if (rc) return rc;
+    rc = store_exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                              " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    if (rc) goto out;
+    struct store_rows *rows = NULL;
+    long n = store_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", 0, NULL,
+                        &rows);
+    if (n < 0) {
+        rc = (int)n;
+        goto out;
+    }
+    long have = strtol(store_rows_get(rows, 0, 0) ? store_rows_get(rows, 0, 0) : "0", NULL, 10);
+    store_rows_free(rows);
+    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+        if (migrations[i].version <= have) continue;
+        rc = apply(c, store_kind(st), &migrations[i]);
+        if (rc) {
+            kt_log_error("migration %d failed: %s", migrations[i].version, kt_errmsg());
+            goto out;
+        }
+        kt_log_info("applied migration %d", migrations[i].version);
+    }
+out:
+    store_put(st, c);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* Backend interface behind store.h; only store.c and the backends include this. */
+#ifndef KEITSU_STORE_INTERNAL_H
+#define KEITSU_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+#include <pthread.h>
+
+/* A result set: rows * cols cells of malloc'd text (NULL = SQL NULL). */
+struct store_rows {
+    size_t nrows, cap;
+    int ncols;
+    char **cells; /* nrows * ncols, row-major; each cell malloc'd or NULL */
+};
+
+/* Appends a row of ncols cells (copied; NULL stays NULL). Returns 0 or KT_ENOMEM. */
+int store_rows_push(struct store_rows *r, const char *const *cells, const size_t *lens);
+
+struct store_backend {
+    /* Opens one connection; *out is backend-private. */
+    int (*connect)(const char *url, void **out);
+    void (*disconnect)(void *conn);
+    long (*exec)(void *conn, const char *sql, int n, const char *const *params,
+                 struct store_rows **rows);
+    int (*exec_script)(void *conn, const char *sql);
+    int (*lock_chain)(void *conn);
+    const char *begin_sql; /* "BEGIN IMMEDIATE" or "BEGIN" */
+};
+
+extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
+
+struct store_conn {
+    void *impl;
+    const struct store_backend *be;
+    int in_tx;
+};
+
+#endif
