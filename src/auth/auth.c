@@ -177,7 +177,10 @@ int auth_verify_password(struct auth *a, const char *name, const char *password,
     user_from_row(r, 0, u);
     char now[32];
     now_utc(now);
-    const char *locked = store_rows_get(r, 0, 6);
+    char locked_buf[32] = "";
+    if (store_rows_get(r, 0, 6))
+        snprintf(locked_buf, sizeof locked_buf, "%s", store_rows_get(r, 0, 6));
+    const char *locked = locked_buf[0] ? locked_buf : NULL;
     int disabled = strcmp(store_rows_get(r, 0, 7), "0") != 0;
     long failures = strtol(store_rows_get(r, 0, 5), NULL, 10);
     int ok = crypto_pwhash_str_verify(store_rows_get(r, 0, 4), password, plen) == 0;

@@ -47,9 +47,26 @@ static int send_json(struct MHD_Connection *conn, int status, json_t *body)
 
 static int send_error(struct MHD_Connection *conn, int code)
 {
+    /* Messages may quote (truncated) input: replace anything that is not valid UTF-8, so the
+     * error body itself can always be built. */
     const char *msg = kt_errmsg();
+    char clean[512];
+    size_t o = 0, len = strlen(msg);
+    for (size_t i = 0; i < len && o + 4 < sizeof clean;) {
+        uint32_t cp;
+        int n = utf8_decode(msg + i, len - i, &cp);
+        if (n <= 0 || cp < 0x20) {
+            clean[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(clean + o, msg + i, (size_t)n);
+        o += (size_t)n;
+        i += (size_t)n;
+    }
+    clean[o] = '\0';
     json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", kt_err_name(code), "message",
-                          *msg ? msg : kt_err_name(code));
+                          o ? clean : kt_err_name(code));
     return send_json(conn, kt_err_http(code), e);
 }
 
@@ -138,6 +155,7 @@ static int dispatch(struct http_server *s, struct MHD_Connection *conn, const ch
         MHD_add_response_header(r, "Content-Type",
                                 resp.content_type ? resp.content_type : "text/plain");
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, "Cache-Control", "no-store");
         int ret = MHD_queue_response(conn, (unsigned)resp.status, r);
         MHD_destroy_response(r);
         return ret;

@@ -107,6 +107,7 @@ static long sq_exec(void *impl, const char *sql, int n, const char *const *param
     if (!st) return fail_db(c->db, "prepare");
     long result = 0;
     struct store_rows *r = NULL;
+    int ncols = sqlite3_column_count(st);
     if (sqlite3_bind_parameter_count(st) != n) {
         result = kt_fail(KT_EINTERNAL, "store: statement wants %d parameters, got %d",
                          sqlite3_bind_parameter_count(st), n);
@@ -120,7 +121,6 @@ static long sq_exec(void *impl, const char *sql, int n, const char *const *param
             goto done;
         }
     }
-    int ncols = sqlite3_column_count(st);
     if (rows && ncols > 0) {
         r = calloc(1, sizeof *r);
         if (!r) {

@@ -1,0 +1,144 @@
+"""Harness for integration tests: a real `keitsu serve` on a loopback port, on SQLite or on a
+fresh PostgreSQL database (KEITSU_TEST_STORE=pg with KEITSU_TEST_PG set)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("KEITSU_BIN", os.path.join(os.path.dirname(__file__), "../../build/keitsu"))
+STORE = os.environ.get("KEITSU_TEST_STORE", "sqlite")
+PASSWORD = "correct-horse-battery"
+
+_failures = 0
+_passes = 0
+
+
+def check(cond, what):
+    global _failures, _passes
+    if cond:
+        _passes += 1
+    else:
+        _failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def done():
+    print(f"{_passes} passed, {_failures} failed")
+    sys.exit(1 if _failures else 0)
+
+
+def psql(url, sql):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+class Server:
+    def __init__(self, extra=(), users=()):
+        self.dir = tempfile.mkdtemp(prefix="kt-test-")
+        self.db_args = []
+        self.pg_db = None
+        if STORE == "pg":
+            base = os.environ["KEITSU_TEST_PG"]
+            self.pg_db = f"kt_it_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+            psql(base, f"CREATE DATABASE {self.pg_db}")
+            self.db_url = re.sub(r"/[^/]*$", "/" + self.pg_db, base)
+            self.db_args = ["--db", self.db_url]
+        for name, role, agency in users:
+            self.add_user(name, role, agency)
+        self.extra = list(extra)
+        self.proc = None
+        self.start()
+
+    def add_user(self, name, role, agency, password=PASSWORD):
+        r = subprocess.run([BIN, "user", "add", "--data", self.dir, name, "--role", role,
+                            "--agency", agency] + self.db_args,
+                           input=password + "\n", capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r
+
+    def start(self):
+        self.proc = subprocess.Popen([BIN, "serve", "--data", self.dir, "--listen", "127.0.0.1:0"]
+                                     + self.db_args + self.extra,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 300
+        self.output = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("server exited: " + self.proc.stderr.read())
+            self.output.append(line)
+            m = re.search(r"serving on http://[^:]+:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                self.url = f"http://127.0.0.1:{self.port}"
+                return
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+
+    def close(self):
+        self.stop()
+        if self.pg_db:
+            psql(os.environ["KEITSU_TEST_PG"], f"DROP DATABASE IF EXISTS {self.pg_db}")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def cli(self, *args, stdin=""):
+        return subprocess.run([BIN] + list(args), input=stdin, capture_output=True, text=True)
+
+    def sql(self, statement):
+        """Runs SQL directly on the store (as an insider with database access would)."""
+        if self.pg_db:
+            r = subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", self.db_url, "-c",
+                                statement], capture_output=True, text=True)
+        else:
+            r = subprocess.run(["sqlite3", os.path.join(self.dir, "keitsu.db"), statement],
+                               capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    def request(self, method, path, body=None, token=None, raw=None, headers=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None
+                                            else None)
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, json.loads(r.read().decode() or "null")
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            try:
+                return e.code, json.loads(text)
+            except ValueError:
+                return e.code, text
+
+    def login(self, name, password=PASSWORD):
+        status, body = self.request("POST", "/api/v1/sessions", {"user": name,
+                                                                 "password": password})
+        assert status == 201, (status, body)
+        return body["token"]
+
+
+def is_error(status, body, want_status, want_code=None):
+    ok = status == want_status and isinstance(body, dict) and "error" in body \
+        and isinstance(body["error"].get("message"), str) and body["error"]["message"] != ""
+    if ok and want_code:
+        ok = body["error"]["code"] == want_code
+    return ok
