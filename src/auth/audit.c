@@ -18,6 +18,7 @@ struct pending {
     const struct audit_entry *e;
     int64_t seq;
     int rc, done;
+    pthread_cond_t cv; /* its own, so a batch wakes only its own waiters */
     struct pending *next;
 };
 
@@ -26,7 +27,7 @@ struct audit {
     char *anchor_path;
     pthread_mutex_t chain_mu; /* held from audit_tx_begin to commit/rollback, and per batch */
     pthread_mutex_t q_mu;
-    pthread_cond_t q_cv, done_cv;
+    pthread_cond_t q_cv;
     struct pending *head, *tail;
     int stopping;
     pthread_t writer;
@@ -212,10 +213,10 @@ static void *writer_main(void *arg)
         }
         pthread_mutex_lock(&a->q_mu);
         for (struct pending *p = batch, *next; p; p = next) {
-            next = p->next;
+            next = p->next; /* p may be gone once signalled and the lock released */
             p->done = 1;
+            pthread_cond_signal(&p->cv);
         }
-        pthread_cond_broadcast(&a->done_cv);
     }
     pthread_mutex_unlock(&a->q_mu);
     return NULL;
@@ -225,9 +226,11 @@ int audit_log(struct audit *a, const struct auth_user *u, const struct audit_ent
               int64_t *seq)
 {
     struct pending p = {.u = u, .e = e};
+    pthread_cond_init(&p.cv, NULL);
     pthread_mutex_lock(&a->q_mu);
     if (a->stopping) {
         pthread_mutex_unlock(&a->q_mu);
+        pthread_cond_destroy(&p.cv);
         return kt_fail(KT_EUNAVAIL, "audit trail is closing");
     }
     if (a->tail)
@@ -237,8 +240,9 @@ int audit_log(struct audit *a, const struct auth_user *u, const struct audit_ent
     a->tail = &p;
     pthread_cond_signal(&a->q_cv);
     while (!p.done)
-        pthread_cond_wait(&a->done_cv, &a->q_mu);
+        pthread_cond_wait(&p.cv, &a->q_mu);
     pthread_mutex_unlock(&a->q_mu);
+    pthread_cond_destroy(&p.cv);
     if (p.rc) return kt_fail(p.rc, "audit trail write failed; the query was not answered");
     if (seq) *seq = p.seq;
     return 0;
@@ -257,7 +261,6 @@ int audit_open(struct store *st, const char *anchor_path, struct audit **out)
     pthread_mutex_init(&a->chain_mu, NULL);
     pthread_mutex_init(&a->q_mu, NULL);
     pthread_cond_init(&a->q_cv, NULL);
-    pthread_cond_init(&a->done_cv, NULL);
     if (pthread_create(&a->writer, NULL, writer_main, a) != 0) {
         free(a->anchor_path);
         free(a);
@@ -279,7 +282,6 @@ void audit_close(struct audit *a)
     pthread_mutex_destroy(&a->chain_mu);
     pthread_mutex_destroy(&a->q_mu);
     pthread_cond_destroy(&a->q_cv);
-    pthread_cond_destroy(&a->done_cv);
     free(a->anchor_path);
     free(a);
 }
