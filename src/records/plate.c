@@ -320,7 +320,7 @@ static int read_class(const struct text *t, size_t *i, struct plate *out)
     int kana_inside = 0;
     if (!last_letter) {
         if (!(is_hiragana(next) || is_word(next) || is_upper(next) ||
-              (is_digit(next) && after > j)))
+              ((is_digit(next) || next == '.') && after > j)))
             return 0;
     } else if (!(is_hiragana(next) || is_word(next) || is_upper(next)) &&
                !(last_letter + 1 == j && after > j &&
