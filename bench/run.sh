@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Runs the query-centre benchmark: in-process and pg_trgm (bench_query), then over HTTP with
+# keep-alive (wrk against keitsu serve on a loopback port, on the same store).
+#
+#   bench/run.sh [BUILD_DIR]                  (make bench calls it with build/)
+#
+# Environment: BENCH_N (persons = vehicles, default 1000000), BENCH_Q (variant queries, 20000),
+# BENCH_SECONDS (wrk duration per run, 15), BENCH_CONNS (32), BENCH_WRK_THREADS (2),
+# BENCH_SERVE_THREADS (keitsu serve --threads, 16), BENCH_PORT (18089),
+# KEITSU_BENCH_PG (postgresql:// URL for the pg_trgm comparison; skipped when unset), BENCH_PG_Q,
+# BENCH_RESULTS (where the figures are kept, default BUILD_DIR/bench-results).
+set -euo pipefail
+
+BUILD=${1:-build}
+N=${BENCH_N:-1000000}
+SECONDS_PER_RUN=${BENCH_SECONDS:-15}
+CONNS=${BENCH_CONNS:-32}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+SERVE_THREADS=${BENCH_SERVE_THREADS:-16}
+PORT=${BENCH_PORT:-18089}
+HERE=$(cd "$(dirname "$0")" && pwd)
+RESULTS=${BENCH_RESULTS:-$BUILD/bench-results}
+URL=http://127.0.0.1:$PORT
+
+for b in "$BUILD/keitsu" "$BUILD/bench_query"; do
+    [ -x "$b" ] || { echo "run.sh: $b is missing; run make bench" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "run.sh: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "run.sh: curl is missing" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/keitsu-bench-XXXXXX)
+SERVER_PID=
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+mkdir -p "$RESULTS"
+
+echo "== in-process and pg_trgm: $BUILD/bench_query $N (data in $WORK/data)"
+BENCH_DIR=$WORK/data BENCH_OUT=$WORK "$BUILD/bench_query" "$N"
+cp "$WORK/results.txt" "$RESULTS/inprocess.txt"
+cp "$WORK/examples.txt" "$RESULTS/examples.txt" 2>/dev/null || true
+
+echo
+echo "== HTTP: keitsu serve on $URL, --threads $SERVE_THREADS, the same store"
+# --demo on a store that already holds the dataset only adds the demo users; on an empty one it
+# would load the dataset of the same size first.
+"$BUILD/keitsu" serve --data "$WORK/data" --listen "127.0.0.1:$PORT" --demo \
+    --demo-persons "$N" --demo-vehicles "$N" --threads "$SERVE_THREADS" >"$WORK/serve.log" 2>&1 &
+SERVER_PID=$!
+start=$(date +%s)
+until curl -sf "$URL/api/v1/health" >/dev/null 2>&1; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "run.sh: keitsu serve exited:" >&2
+        tail -n 20 "$WORK/serve.log" >&2
+        SERVER_PID=
+        exit 1
+    fi
+    if [ $(( $(date +%s) - start )) -gt 1800 ]; then
+        echo "run.sh: keitsu serve did not come up within 30 minutes" >&2
+        exit 1
+    fi
+    sleep 1
+done
+echo "server up after $(( $(date +%s) - start )) s (index rebuilt from the store)"
+
+PW=$(awk '$1 == "officer" { print $2 }' "$WORK/data/demo-credentials")
+TOKEN=$(curl -sf -X POST -H 'Content-Type: application/json' \
+    -d "{\"user\":\"officer\",\"password\":\"$PW\"}" "$URL/api/v1/sessions" |
+    sed -n 's/.*"token" *: *"\([0-9a-f]*\)".*/\1/p')
+[ -n "$TOKEN" ] || { echo "run.sh: login as officer failed" >&2; exit 1; }
+
+echo "sample answer:"
+curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "$(head -n 1 "$WORK/persons.jsonl")" "$URL/api/v1/query/person" | cut -c 1-300
+echo
+
+http_run() { # label path bodies-file
+    echo
+    echo "-- $1: wrk -t$WRK_THREADS -c$CONNS -d${SECONDS_PER_RUN}s --latency POST $2"
+    wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" --timeout 5s --latency \
+        -s "$HERE/post.lua" "$URL$2" -- "$3" "$TOKEN"
+}
+{
+    echo "keitsu over HTTP, $N persons + $N vehicles, keitsu serve --threads $SERVE_THREADS"
+    http_run "person name + birth date (variant spellings)" /api/v1/query/person "$WORK/persons.jsonl"
+    http_run "person name only (variant spellings)" /api/v1/query/person "$WORK/persons_name.jsonl"
+    http_run "plates (five typings)" /api/v1/query/vehicle "$WORK/plates.jsonl"
+} 2>&1 | tee "$RESULTS/http.txt"
+
+kill "$SERVER_PID" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=
+echo
+echo "figures kept in $RESULTS/ (inprocess.txt, http.txt)"
