@@ -269,8 +269,14 @@ static int read_region(const struct text *t, size_t *i, struct plate *out)
             *i = next;
             return 0;
         }
-    } else if (run == at || (run == at + 1 && is_hiragana(t->c[at]))) {
-        return 0; /* starts with the class, the kana or the serial */
+    } else {
+        /* Latin letters count too, so that "XX 300 さ 1234" names XX; one letter alone is
+         * the kana of a US forces plate. */
+        run = at;
+        while (run < t->n && (is_word(t->c[run]) || is_upper(t->c[run])))
+            run++;
+        if (run == at || (run == at + 1 && (is_hiragana(t->c[at]) || is_upper(t->c[at]))))
+            return 0; /* starts with the class, the kana or the serial */
     }
     /* Leave a trailing kana out of the message: "品河さ1234" names 品河. */
     if (run - at >= 2 && is_hiragana(t->c[run - 1]) && !is_hiragana(t->c[run - 2]) &&
