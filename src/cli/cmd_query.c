@@ -68,13 +68,28 @@ static const char *str(json_t *o, const char *k)
     return s ? s : "";
 }
 
+/* Japanese labels for the codes in answers; unknown codes print as they are. */
+static const char *ja(const char *code)
+{
+    static const char *const map[][2] = {
+        {"wanted", "指名手配"},      {"missing", "行方不明"},   {"stolen", "盗難"},
+        {"lost", "遺失"},            {"revoked", "失効"},       {"armed", "凶器携帯"},
+        {"violent", "粗暴"},         {"suicidal", "自殺のおそれ"}, {"infectious", "感染症"},
+        {"escape_risk", "逃走のおそれ"}, {"drugs", "薬物"},    {"mental_health", "精神疾患"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(code, map[i][0]) == 0) return map[i][1];
+    return code;
+}
+
 static void print_answer(const char *kind, json_t *a)
 {
     int hit = json_is_true(json_object_get(a, "hit"));
     json_t *cands = json_object_get(a, "candidates");
-    printf("%s  照会番号 %lld  候補 %zu 件\n", hit ? "■ ヒット (HIT)" : "□ 該当なし (NO HIT)",
-           (long long)json_integer_value(json_object_get(a, "query_id")),
-           json_array_size(cands));
+    printf("%s  照会番号 %lld  候補 %zu 件%s\n", hit ? "■ ヒット (HIT)" : "□ 該当なし (NO HIT)",
+           (long long)json_integer_value(json_object_get(a, "query_id")), json_array_size(cands),
+           json_is_true(json_object_get(a, "more")) ? " (他にも候補あり: 生年月日等で絞り込んでください)"
+                                                    : "");
     size_t i;
     json_t *c;
     json_array_foreach(cands, i, c)
@@ -82,7 +97,7 @@ static void print_answer(const char *kind, json_t *a)
         printf("%2zu. %s  score %.2f  %s  %s  登録 %lld 日前\n", i + 1, str(c, "id"),
                json_real_value(json_object_get(c, "score")) +
                    (double)json_integer_value(json_object_get(c, "score")),
-               str(c, "kind"), str(c, "agency"),
+               ja(str(c, "kind")), str(c, "agency"),
                (long long)json_integer_value(json_object_get(c, "age_days")));
         if (strcmp(kind, "person") == 0) {
             printf("    %s (%s / %s)  %s %s  %s\n", str(c, "name_kanji"), str(c, "name_kana"),
@@ -104,7 +119,7 @@ static void print_answer(const char *kind, json_t *a)
             printf("    ⚠ 注意:");
             size_t j;
             json_t *x;
-            json_array_foreach(cautions, j, x) printf(" %s", json_string_value(x));
+            json_array_foreach(cautions, j, x) printf(" %s", ja(json_string_value(x)));
             printf("\n");
         }
     }

@@ -281,7 +281,8 @@ int records_query(struct records *r, const struct auth_user *u, const char *kind
         return rc;
     }
     qsort(a.c, a.n, sizeof a.c[0], cand_cmp);
-    if (a.n > a.limit) a.n = a.limit;
+    int more = a.n > a.limit; /* more candidates than shown: narrow by birth date or sex */
+    if (more) a.n = a.limit;
     int hit = a.n > 0 && a.c[0].score >= HIT_SCORE;
 
     char ids[MAX_CANDIDATES][16];
@@ -307,8 +308,8 @@ int records_query(struct records *r, const struct auth_user *u, const char *kind
 
     struct kt_buf b;
     kt_buf_init(&b, 4 * 1024 * 1024);
-    kt_buf_printf(&b, "{\"hit\":%s,\"query_id\":%lld,\"count\":%zu,\"candidates\":[",
-                  hit ? "true" : "false", (long long)seq, a.n);
+    kt_buf_printf(&b, "{\"hit\":%s,\"query_id\":%lld,\"count\":%zu,\"more\":%s,\"candidates\":[",
+                  hit ? "true" : "false", (long long)seq, a.n, more ? "true" : "false");
     int64_t now = jtime_now_ms();
     pthread_rwlock_rdlock(&r->lock);
     size_t shown = 0;

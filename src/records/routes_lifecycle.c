@@ -99,11 +99,13 @@ static int load_for_change(struct store_conn *c, const struct auth_user *u, cons
     if (rc) return rc;
     if (strcmp(agency, u->agency) != 0) {
         json_decref(*data);
+        *data = NULL;
         return kt_fail(KT_EFORBIDDEN, "record %s belongs to %s; only its registrars may change it",
                        id, agency);
     }
     if (strcmp(status, "active") != 0) {
         json_decref(*data);
+        *data = NULL;
         return kt_fail(KT_ECONFLICT, "record %s is %s, not active", id, status);
     }
     return 0;

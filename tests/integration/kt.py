@@ -82,11 +82,16 @@ class Server:
 
     def stop(self):
         if self.proc:
+            crashed = self.proc.poll() is not None
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+            err = self.proc.stderr.read()
+            # A server that died by itself, or that a sanitizer reported on, fails the test.
+            if crashed or "Sanitizer" in err or "runtime error" in err:
+                check(False, "server crashed or a sanitizer reported:\n" + err[-4000:])
             self.proc = None
 
     def close(self):
