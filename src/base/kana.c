@@ -563,8 +563,11 @@ static void canonicalise(const char *r, size_t n, struct canon *c)
         const char *onset = NULL;
         size_t used = 1;
         for (size_t k = 0; k < sizeof onsets / sizeof onsets[0] && !onset; k++) {
-            size_t l = strlen(onsets[k].in);
-            if (l <= n - i && memcmp(r + i, onsets[k].in, l) == 0) onset = onsets[k].out, used = l;
+            const char *in = onsets[k].in;
+            if (in[0] != ch) continue; /* most letters have no entry: keep this loop cheap */
+            size_t l = 1;
+            while (in[l] && i + l < n && r[i + l] == in[l]) l++;
+            if (!in[l]) onset = onsets[k].out, used = l;
         }
         char single[2] = {ch, 0};
         if (!onset) onset = single;

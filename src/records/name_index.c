@@ -542,12 +542,6 @@ static void kview_of_keys(const struct keys *k, struct kview *v)
         v->s[i] = k->s[i], v->len[i] = k->len[i];
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static size_t push_deletions(int tag, const char *s, size_t n, int utf8, uint64_t *h, size_t k)
 {
     size_t prev_at = 0, prev_len = 0;
@@ -592,10 +586,9 @@ static size_t entry_hashes(const struct kview *v, uint64_t *h)
         h[k++] = hash_key(TAG_PHON, gf, gfl);
         if (v->len[K_FGRAW]) h[k++] = hash_key(TAG_PHON, v->s[K_FGRAW], v->len[K_FGRAW]);
         if (v->len[K_GFRAW]) h[k++] = hash_key(TAG_PHON, v->s[K_GFRAW], v->len[K_GFRAW]);
-        if (fgl > PHON_TYPO_MIN) {
-            k = push_deletions(TAG_PHON_DEL, fg, fgl, 0, h, k);
-            k = push_deletions(TAG_PHON_DEL, gf, gfl, 0, h, k);
-        }
+        /* Deletions of family+given only: they are most of the postings, and a given-first
+         * query is swapped before its typo lookups (name_index_search). */
+        if (fgl > PHON_TYPO_MIN) k = push_deletions(TAG_PHON_DEL, fg, fgl, 0, h, k);
     }
     if (v->len[K_KF]) {
         char kfg[KEY_MAX + 1];
@@ -610,7 +603,14 @@ static size_t entry_hashes(const struct kview *v, uint64_t *h)
             h[k++] = hash_pair(TAG_MIX_KG, v->s[K_F], v->len[K_F], v->s[K_KG], v->len[K_KG]);
         }
     }
-    qsort(h, k, sizeof *h, u64_cmp);
+    /* Insertion sort: a few dozen keys, and qsort's call overhead showed in build profiles. */
+    for (size_t i = 1; i < k; i++) {
+        uint64_t x = h[i];
+        size_t j = i;
+        for (; j > 0 && h[j - 1] > x; j--)
+            h[j] = h[j - 1];
+        h[j] = x;
+    }
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (u == 0 || h[u - 1] != h[i]) h[u++] = h[i];
@@ -687,6 +687,11 @@ static int entry_add(struct name_index *ix, uint32_t id, const struct keys *k, u
     uint64_t h[POSTINGS_MAX];
     size_t n = entry_hashes(&v, h);
     int rc = table_reserve(ix, n);
+#if defined(__GNUC__)
+    /* The inserts are random probes into a large table; issue the loads together. */
+    for (size_t i = 0; i < n && !rc; i++)
+        __builtin_prefetch(&ix->slots[home_of(frag_of(h[i]), ix->bits)], 1);
+#endif
     for (size_t i = 0; i < n && !rc; i++)
         rc = table_insert(ix, frag_of(h[i]), e);
     if (rc) {
@@ -838,6 +843,8 @@ struct query {
     char phon[QFORMS][KEY_MAX + 1]; /* phonetic key of the tokens in order / joined raw */
     size_t phon_len[QFORMS];
     size_t nphon;
+    char swapped[KEY_MAX + 1]; /* keys of the tokens in reverse order, for typo lookups */
+    size_t swapped_len;
     char kanji[QFORMS][KEY_MAX + 1]; /* folded kanji in order / tokens reversed */
     size_t kanji_len[QFORMS];
     size_t nkanji;
@@ -921,6 +928,10 @@ static int query_parse(const char *s, struct query *q)
         add_form(q->phon, q->phon_len, &q->nphon, cat, cl);
         if (n > 1 && phon_key_joined(t, 0, n, buf, &bl) == 0)
             add_form(q->phon, q->phon_len, &q->nphon, buf, bl);
+        for (size_t i = n; n > 1 && i-- > 0;) {
+            phon_key(t[i].s, t[i].len, buf, &bl);
+            append(q->swapped, &q->swapped_len, buf, bl);
+        }
         return 0;
     }
     for (int pass = 0; pass < (n > 1 ? 2 : 1); pass++) {
@@ -1237,6 +1248,8 @@ int name_index_search(const struct name_index *ix, const char *query, const char
     if (!s->err && q->typos && hits_compact(s) < max) {
         for (size_t i = 0; i < q->nphon; i++)
             lookup_typos(s, q->phon[i], q->phon_len[i], TAG_PHON, TAG_PHON_DEL, 0, PHON_TYPO_MIN);
+        if (q->swapped_len)
+            lookup_typos(s, q->swapped, q->swapped_len, TAG_PHON, TAG_PHON_DEL, 0, PHON_TYPO_MIN);
         for (size_t i = 0; i < q->nkanji; i++)
             lookup_typos(s, q->kanji[i], q->kanji_len[i], TAG_KANJI, TAG_KANJI_DEL, 1,
                          KANJI_TYPO_MIN - 1);
