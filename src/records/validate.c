@@ -123,6 +123,38 @@ static int name_triple(json_t *dst, json_t *src, const char *where)
     return 0;
 }
 
+/* Every name must be one the name index accepts, or the record could be stored and yet never
+ * found: try them on a throwaway index before anything is written. */
+static int names_indexable(json_t *d)
+{
+    struct name_index *ix;
+    int rc = name_index_create(&ix);
+    if (rc) return rc;
+    struct name_entry e = {
+        .kanji = json_string_value(json_object_get(d, "name_kanji")),
+        .kana = json_string_value(json_object_get(d, "name_kana")),
+        .romaji = json_string_value(json_object_get(d, "name_romaji")),
+    };
+    rc = name_index_add(ix, 1, &e);
+    json_t *al = json_object_get(d, "aliases");
+    size_t i;
+    json_t *a;
+    json_array_foreach(al, i, a)
+    {
+        if (rc) break;
+        struct name_entry ae = {
+            .kanji = json_string_value(json_object_get(a, "name_kanji")),
+            .kana = json_string_value(json_object_get(a, "name_kana")),
+            .romaji = json_string_value(json_object_get(a, "name_romaji")),
+        };
+        rc = name_index_add(ix, 1, &ae);
+    }
+    name_index_free(ix);
+    if (rc == KT_ENOMEM) return rc;
+    if (rc) return kt_fail(KT_EVALID, "name: %s", kt_errmsg());
+    return 0;
+}
+
 static int person(json_t *d, json_t *b)
 {
     static const char *const allowed[] = {
@@ -202,7 +234,7 @@ static int person(json_t *d, json_t *b)
             json_object_set(o, "vulnerable", v);
         }
     }
-    return 0;
+    return names_indexable(d);
 }
 
 static int vehicle(json_t *d, json_t *b)

@@ -129,6 +129,8 @@ try:
         ("persons", dict(YAMADA, wanted=None), 400, "wanted without warrant"),
         ("persons", dict(YAMADA, agency="大阪府警察"), 403, "another agency's record"),
         ("persons", dict(YAMADA, hair="black"), 400, "unknown field"),
+        ("persons", dict(SATO, name_kana="サトウ 1", name_romaji=None), 422, "digit in a kana name"),
+        ("persons", dict(SATO, aliases=[{"name_kana": "ユウコ@"}]), 422, "symbol in an alias"),
         ("vehicles", {"kind": "stolen", "plate": "品川 300 さ 12-34"}, 409, "duplicate active plate"),
         ("vehicles", {"kind": "stolen", "plate": "品川 300 さ 0"}, 422, "serial 0"),
         ("vehicles", {"kind": "stolen"}, 400, "no plate or vin"),
