@@ -1130,19 +1130,44 @@ static void hit_add(struct search *s, uint32_t id, float score)
     s->hits[s->hits_n++] = (struct name_hit){id, score};
 }
 
+static int passes_filters(const struct search *s, const struct entry *e)
+{
+    if (s->birth && e->birth && e->birth != s->birth) return 0;
+    return !((s->sex == 'M' || s->sex == 'F') && (e->sex == 'M' || e->sex == 'F') &&
+             e->sex != s->sex);
+}
+
+#define VISIT_BATCH 16
+
 static void visit(struct search *s, uint64_t h)
 {
     uint32_t one, n;
     const uint32_t *p = table_get(s->ix, frag_of(h), &one, &n);
-    for (uint32_t i = 0; i < n && !s->err; i++) {
-        if (!seen_add(s, p[i])) continue;
-        const struct entry *e = &s->ix->entries[p[i]];
-        if (s->birth && e->birth && e->birth != s->birth) continue;
-        if ((s->sex == 'M' || s->sex == 'F') && (e->sex == 'M' || e->sex == 'F') &&
-            e->sex != s->sex)
-            continue;
-        float score = entry_score(e, s->q);
-        if (score > 0 && score >= s->min_score) hit_add(s, e->id, score);
+    const struct entry *entries = s->ix->entries;
+    /* Long lists (a common full name) are scattered over memory: fetch each batch's entries,
+     * then their key blocks, before scoring, so the cache misses overlap. */
+    for (uint32_t b = 0; b < n && !s->err; b += VISIT_BATCH) {
+        uint32_t m = n - b < VISIT_BATCH ? n - b : VISIT_BATCH;
+        const struct entry *todo[VISIT_BATCH];
+        uint32_t k = 0;
+#if defined(__GNUC__)
+        if (m > 1)
+            for (uint32_t i = 0; i < m; i++)
+                __builtin_prefetch(&entries[p[b + i]]);
+#endif
+        for (uint32_t i = 0; i < m; i++) {
+            if (!seen_add(s, p[b + i])) continue;
+            const struct entry *e = &entries[p[b + i]];
+            if (!passes_filters(s, e)) continue;
+#if defined(__GNUC__)
+            __builtin_prefetch(e->keys);
+#endif
+            todo[k++] = e;
+        }
+        for (uint32_t i = 0; i < k; i++) {
+            float score = entry_score(todo[i], s->q);
+            if (score > 0 && score >= s->min_score) hit_add(s, todo[i]->id, score);
+        }
     }
 }
 
