@@ -789,12 +789,32 @@ static int name_len_ok(const char *s)
     return !s || bounded_len(s, QUERY_MAX) <= QUERY_MAX;
 }
 
+/* Whether every character of s belongs in a kana field (want_kana) or a romaji field: kana and
+ * romaji are stored apart so that display and agreement checks can trust them. */
+static int field_script_ok(const char *s, int want_kana)
+{
+    for (size_t i = 0, n = strlen(s); i < n;) {
+        uint32_t cp;
+        int m = utf8_decode(s + i, n - i, &cp);
+        if (m <= 0) return 0;
+        i += (size_t)m;
+        if (kana_is_separator(cp)) continue;
+        int wide = cp >= 0x3000 && !(cp >= 0xFF01 && cp <= 0xFF5E);
+        if (want_kana ? !wide : wide) return 0;
+    }
+    return 1;
+}
+
 int name_index_add(struct name_index *ix, uint32_t id, const struct name_entry *e)
 {
     if (!ix || !e) return kt_fail(KT_EINVAL, "name_index_add: NULL argument");
     if (!e->kanji && !e->kana && !e->romaji) return kt_fail(KT_EINVAL, "name: no form given");
     if (!name_len_ok(e->kanji) || !name_len_ok(e->kana) || !name_len_ok(e->romaji))
         return kt_fail(KT_EINVAL, "name too long");
+    if (e->kana && !field_script_ok(e->kana, 1))
+        return kt_fail(KT_EINVAL, "name_kana: only kana allowed");
+    if (e->romaji && !field_script_ok(e->romaji, 0))
+        return kt_fail(KT_EINVAL, "name_romaji: only Latin letters allowed");
     uint32_t birth;
     int rc = parse_birth(e->birth_date, &birth);
     if (!rc) rc = check_sex(e->sex);
@@ -1296,18 +1316,6 @@ int name_index_search(const struct name_index *ix, const char *query, const char
 
 /* ---- script agreement -------------------------------------------------------------------- */
 
-static int only_latin(const char *s)
-{
-    for (size_t i = 0, n = strlen(s); i < n;) {
-        uint32_t cp;
-        int m = utf8_decode(s + i, n - i, &cp);
-        if (m <= 0) return 0;
-        if (cp >= 0x3000 && !kana_is_separator(cp)) return 0;
-        i += (size_t)m;
-    }
-    return 1;
-}
-
 int name_scripts_agree(const char *kana, const char *romaji)
 {
     if (!kana || !romaji) return kt_fail(KT_EINVAL, "name_scripts_agree: NULL argument");
@@ -1316,7 +1324,8 @@ int name_scripts_agree(const char *kana, const char *romaji)
     size_t tl;
     int rc = kana_to_romaji(kana, strlen(kana), tmp, sizeof tmp, &tl);
     if (rc) return kt_fail(KT_EINVAL, "kana: %s", kt_errmsg());
-    if (!only_latin(romaji)) return kt_fail(KT_EINVAL, "romaji: only Latin letters allowed");
+    if (!field_script_ok(romaji, 0))
+        return kt_fail(KT_EINVAL, "romaji: only Latin letters allowed");
     struct keys *k = calloc(2, sizeof *k);
     if (!k) return kt_fail(KT_ENOMEM, "out of memory");
     rc = keys_phonetic(kana, &k[0]);
