@@ -431,8 +431,10 @@ static int append(char *dst, size_t *dlen, const char *src, size_t slen)
     return 0;
 }
 
-/* Fills K_F, K_G, K_FGRAW, K_GFRAW from a kana or romaji "FAMILY GIVEN". */
-static int keys_phonetic(const char *name, struct keys *k)
+/* Fills K_F, K_G and, when with_raw, K_FGRAW / K_GFRAW from a kana or romaji "FAMILY GIVEN".
+ * The raw keys cost two more conversions, which an add skips for a romaji reading that turns
+ * out to equal the kana one. */
+static int keys_phonetic(const char *name, struct keys *k, int with_raw)
 {
     struct tok t[TOKENS_MAX];
     size_t n;
@@ -445,7 +447,7 @@ static int keys_phonetic(const char *name, struct keys *k)
     if (k->len[K_F] + k->len[K_G] > KEY_MAX) return kt_fail(KT_EINVAL, "name too long");
     k->len[K_FGRAW] = k->len[K_GFRAW] = 0;
     k->s[K_FGRAW][0] = k->s[K_GFRAW][0] = 0;
-    if (n == 1) return 0;
+    if (n == 1 || !with_raw) return 0;
     char fg[KEY_MAX + 1], gf[KEY_MAX + 1];
     size_t fgl = 0, gfl = 0;
     append(fg, &fgl, k->s[K_F], k->len[K_F]);
@@ -824,10 +826,11 @@ int name_index_add(struct name_index *ix, uint32_t id, const struct name_entry *
     struct keys *k = calloc(2, sizeof *k); /* k[0] main entry, k[1] romaji reading if different */
     if (!k) return kt_fail(KT_ENOMEM, "name index: out of memory");
     int second = 0;
-    if (e->kana) rc = keys_phonetic(e->kana, &k[0]);
+    if (e->kana) rc = keys_phonetic(e->kana, &k[0], 1);
     if (!rc && e->romaji) {
-        rc = keys_phonetic(e->romaji, e->kana ? &k[1] : &k[0]);
+        rc = keys_phonetic(e->romaji, e->kana ? &k[1] : &k[0], !e->kana);
         second = !rc && e->kana && !keys_same_phonetic(&k[0], &k[1]);
+        if (second) rc = keys_phonetic(e->romaji, &k[1], 1);
     }
     if (!rc && e->kanji) rc = keys_kanji(e->kanji, &k[0]);
     if (!rc) rc = entry_add(ix, id, &k[0], birth, e->sex);
@@ -1328,8 +1331,8 @@ int name_scripts_agree(const char *kana, const char *romaji)
         return kt_fail(KT_EINVAL, "romaji: only Latin letters allowed");
     struct keys *k = calloc(2, sizeof *k);
     if (!k) return kt_fail(KT_ENOMEM, "out of memory");
-    rc = keys_phonetic(kana, &k[0]);
-    if (!rc) rc = keys_phonetic(romaji, &k[1]);
+    rc = keys_phonetic(kana, &k[0], 0);
+    if (!rc) rc = keys_phonetic(romaji, &k[1], 0);
     if (!rc) {
         const struct keys *a = &k[0], *b = &k[1];
         const size_t *al = a->len, *bl = b->len;
