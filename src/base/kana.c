@@ -566,7 +566,8 @@ static void canonicalise(const char *r, size_t n, struct canon *c)
             const char *in = onsets[k].in;
             if (in[0] != ch) continue; /* most letters have no entry: keep this loop cheap */
             size_t l = 1;
-            while (in[l] && i + l < n && r[i + l] == in[l]) l++;
+            while (in[l] && i + l < n && r[i + l] == in[l])
+                l++;
             if (!in[l]) onset = onsets[k].out, used = l;
         }
         char single[2] = {ch, 0};
