@@ -8,7 +8,9 @@
  * What is indexed, per name form added (all keys from base/kana.h):
  *   - the phonetic key of family+given and of given+family (from kana, else romaji; when both
  *     are given and read differently, both readings are indexed);
- *   - the one-deletion neighbourhood of those two keys (symmetric-delete), for typos;
+ *   - the one-deletion neighbourhood of the family+given key (symmetric-delete), for typos; a
+ *     query of several parts is also tried in reverse order, so "taro yamadq" finds YAMADA TARO,
+ *     but a given-first query typed without a space and with a typo is not found;
  *   - the folded kanji family+given and its one-deletion neighbourhood (one wrong kanji);
  *   - folded kanji family + phonetic given, and phonetic family + kanji given, for mixed queries
  *     such as "山田 タロウ".
@@ -24,6 +26,8 @@
  *         [0.60, 0.80], N the longer name's kanji count, only for names of >= 3 characters
  *         (山田太郎 vs 山本太郎 = 0.75).
  * Names two or more edits apart are not returned. Mixed-script queries have no typo tolerance.
+ * Typo lookups are skipped when min_score is above 0.90 or exact hits already fill max.
+ * A query of one part never matches a family or given name alone: "sato" finds nobody.
  *
  * Concurrency: name_index_search(), name_scripts_agree() and name_variant_make() only read
  * shared state and may run in many threads at once; name_index_add() / name_index_remove() /
