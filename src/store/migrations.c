@@ -33,8 +33,6 @@ static const struct migration migrations[] = {
      " agency TEXT NOT NULL, action TEXT NOT NULL, target TEXT, reason TEXT,"
      " detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
      "CREATE INDEX audit_actor ON audit(actor, ts);"
-     "CREATE TABLE audit_refs (record_id TEXT NOT NULL, seq BIGINT NOT NULL,"
-     " PRIMARY KEY (record_id, seq));"
      "CREATE TABLE id_counters (type TEXT PRIMARY KEY, next BIGINT NOT NULL);"
      "INSERT INTO id_counters VALUES ('person', 0), ('vehicle', 0), ('firearm', 0),"
      " ('document', 0);"
@@ -59,10 +57,15 @@ static const struct migration migrations[] = {
      "CREATE INDEX hit_confirmations_record ON hit_confirmations(record_id);",
      /* Append-only at the database too: an insider must drop these to alter history, and
       * `keitsu audit verify` still catches what they then change. */
+     /* Which queries returned a record: one row per (record, query), clustered by record. */
+     "CREATE TABLE audit_refs (record_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+     " PRIMARY KEY (record_id, seq)) WITHOUT ROWID;"
      "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
      " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;"
      "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
      " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
+     "CREATE TABLE audit_refs (record_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+     " PRIMARY KEY (record_id, seq));"
      "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
      " $$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$;"
      "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
