@@ -250,7 +250,7 @@ int http_server_start(const char *listen, struct http_router *router, struct aut
         &on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(threads > 0 ? threads : 4), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 * 1024, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return kt_fail(KT_EIO, "cannot listen on %s (in use or not permitted)", listen);
