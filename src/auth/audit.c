@@ -165,6 +165,13 @@ void audit_tx_rollback(struct audit *a, struct store_conn *c)
     pthread_mutex_unlock(&a->chain_mu);
 }
 
+int audit_tx_finish(struct audit *a, struct store_conn *c, int rc)
+{
+    if (!rc) return audit_tx_commit(a, c);
+    audit_tx_rollback(a, c);
+    return rc;
+}
+
 static int write_batch(struct audit *a, struct pending *batch)
 {
     struct store_conn *c;
@@ -173,10 +180,7 @@ static int write_batch(struct audit *a, struct pending *batch)
     if (!rc) {
         for (struct pending *p = batch; p && !rc; p = p->next)
             rc = audit_append(a, c, p->u, p->e, &p->seq);
-        if (rc)
-            audit_tx_rollback(a, c);
-        else
-            rc = audit_tx_commit(a, c);
+        rc = audit_tx_finish(a, c, rc);
     }
     store_put(a->st, c);
     return rc;

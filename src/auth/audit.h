@@ -44,6 +44,9 @@ int audit_append(struct audit *a, struct store_conn *c, const struct auth_user *
 /* Commits or rolls back and releases the chain lock. commit returns the store's error. */
 int audit_tx_commit(struct audit *a, struct store_conn *c);
 void audit_tx_rollback(struct audit *a, struct store_conn *c);
+/* Ends the transaction by the outcome so far: rolls back and returns rc if rc is an error,
+ * else commits and returns the commit's result. */
+int audit_tx_finish(struct audit *a, struct store_conn *c, int rc);
 
 /* Appends one entry on its own, durably, through the group-commit writer. Blocks until it is
  * committed. Writes its seq if seq is non-NULL. */

@@ -411,10 +411,7 @@ int records_register(struct records *r, const struct auth_user *u, const char *t
                                     .detail = detail, .refs = refs, .nrefs = 1};
             rc = audit_append(r->au, c, u, &e, NULL);
         }
-        if (rc)
-            audit_tx_rollback(r->au, c);
-        else
-            rc = audit_tx_commit(r->au, c);
+        rc = audit_tx_finish(r->au, c, rc);
     }
     store_put(r->st, c);
     if (!rc) rc = apply_new(r, t, id_out, data);
@@ -510,10 +507,7 @@ int records_import(struct records *r, const struct auth_user *u, FILE *in, long 
         struct audit_entry e = {.action = "records.import", .detail = detail};
         rc = audit_append(r->au, c, u, &e, NULL);
     }
-    if (rc)
-        audit_tx_rollback(r->au, c);
-    else
-        rc = audit_tx_commit(r->au, c);
+    rc = audit_tx_finish(r->au, c, rc);
     store_put(r->st, c);
     for (size_t i = 0; i < nst; i++) {
         if (!rc) rc = apply_new(r, st[i].t, st[i].id, st[i].data);

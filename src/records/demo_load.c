@@ -60,10 +60,7 @@ static int load_kind(struct records *r, const struct auth_user *loader, int t, g
             struct audit_entry e = {.action = "records.demo_load", .detail = detail};
             rc = audit_append(r->au, c, loader, &e, NULL);
         }
-        if (rc)
-            audit_tx_rollback(r->au, c);
-        else
-            rc = audit_tx_commit(r->au, c);
+        rc = audit_tx_finish(r->au, c, rc);
         store_put(r->st, c);
         char now[32];
         jtime_format_utc(jtime_now_ms(), now, sizeof now);

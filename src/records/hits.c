@@ -94,10 +94,7 @@ static int post_request(void *ctx, struct http_request *req, struct http_respons
             rc = audit_append(r->au, c, &req->user, &e, NULL);
         free(detail);
     }
-    if (rc)
-        audit_tx_rollback(r->au, c);
-    else
-        rc = audit_tx_commit(r->au, c);
+    rc = audit_tx_finish(r->au, c, rc);
     store_put(r->st, c);
     if (rc) return rc;
     return http_reply(resp, 201, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)hid, "record_id",
@@ -203,10 +200,7 @@ static int post_respond(void *ctx, struct http_request *req, struct http_respons
             rc = audit_append(r->au, c, &req->user, &e, NULL);
         free(detail);
     }
-    if (rc)
-        audit_tx_rollback(r->au, c);
-    else
-        rc = audit_tx_commit(r->au, c);
+    rc = audit_tx_finish(r->au, c, rc);
     store_put(r->st, c);
     if (rc) return rc;
     return http_reply(resp, 200, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)hid, "record_id",

@@ -145,10 +145,7 @@ static int set_status(struct records *r, struct http_request *req, const char *s
             rc = audit_append(r->au, c, &req->user, &e, NULL);
         free(detail);
     }
-    if (rc)
-        audit_tx_rollback(r->au, c);
-    else
-        rc = audit_tx_commit(r->au, c);
+    rc = audit_tx_finish(r->au, c, rc);
     if (!rc) {
         const char *ids[] = {id};
         rc = rec_index_reload(r, c, ids, 1);
@@ -261,10 +258,7 @@ static int patch_record(void *ctx, struct http_request *req, struct http_respons
     }
     json_decref(old);
     json_decref(data);
-    if (rc)
-        audit_tx_rollback(r->au, c);
-    else
-        rc = audit_tx_commit(r->au, c);
+    rc = audit_tx_finish(r->au, c, rc);
     if (!rc) {
         const char *ids[] = {id};
         rc = rec_index_reload(r, c, ids, 1);
