@@ -79,7 +79,7 @@ static int demo_users(struct platform *p, FILE *out)
 int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
-    int demo = 0, threads = 16;
+    int demo = 0, threads = 32;
     long ttl = 0, demo_persons = 100000, demo_vehicles = 100000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
