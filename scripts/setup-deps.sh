@@ -16,7 +16,7 @@ PG_PORT=5432
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev
-    postgresql postgresql-contrib python3 curl sqlite3
+    postgresql postgresql-contrib python3 curl sqlite3 wrk
 )
 
 log() { printf '[setup-deps] %s\n' "$*"; }
