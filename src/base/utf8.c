@@ -81,3 +81,34 @@ long utf8_length(const char *s, size_t len)
     }
     return count;
 }
+
+uint32_t utf8_fold_ascii(uint32_t c)
+{
+    if (c == 0x3000 || c == 0xA0 || c == '\t' || c == '\r' || c == '\n') return ' ';
+    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;
+    if (c >= 'a' && c <= 'z') return c - 'a' + 'A';
+    switch (c) {
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2043:
+    case 0x2212:
+    case 0x30FC:
+    case 0xFE63:
+    case 0xFF70:
+        return '-';
+    case 0x00B7:
+    case 0x2022:
+    case 0x2027:
+    case 0x2219:
+    case 0x22C5:
+    case 0x30FB:
+    case 0xFF65:
+        return '.';
+    default:
+        return c;
+    }
+}

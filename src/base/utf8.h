@@ -18,4 +18,11 @@ int utf8_valid(const char *s, size_t len);
 /* Number of code points in a valid UTF-8 string s[0..len); -1 if invalid. */
 long utf8_length(const char *s, size_t len);
 
+/* Maps a typed code point to ASCII where it has an obvious ASCII meaning, for parsers of typed
+ * identifiers (plates, serials, document numbers): any space (U+3000, NBSP, tab, CR, LF) to
+ * ' ', full-width ASCII to ASCII, lower-case letters to upper case, hyphen, dash and minus
+ * variants (and the long-vowel mark ー/ｰ) to '-', middle dots and bullets to '.'. Anything
+ * else is returned unchanged. */
+uint32_t utf8_fold_ascii(uint32_t cp);
+
 #endif

@@ -11,31 +11,10 @@
 
 #define MAX_INPUT 256 /* bytes; longer text is not an identifier */
 
-/* Maps a typed code point to ASCII where it has an obvious ASCII meaning: full-width forms,
- * hyphen and dash variants to '-', the katakana middle dot to '.', lower to upper case. */
+/* Typed forms (full-width, dash and dot variants, lower case) as plain ASCII. */
 static uint32_t fold(uint32_t c)
 {
-    if (c == 0x3000) return ' ';
-    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;
-    if (c >= 'a' && c <= 'z') return c - 'a' + 'A';
-    switch (c) {
-    case 0x2010:
-    case 0x2011:
-    case 0x2012:
-    case 0x2013:
-    case 0x2014:
-    case 0x2015:
-    case 0x2212:
-    case 0x30FC:
-    case 0xFF70:
-    case 0xFE63:
-        return '-';
-    case 0x30FB:
-    case 0xFF65:
-        return '.';
-    default:
-        return c;
-    }
+    return utf8_fold_ascii(c);
 }
 
 static int is_separator(uint32_t c)
