@@ -176,10 +176,26 @@ int rec_insert(struct records *r, struct store_conn *c, const struct auth_user *
     return rec_history_add(c, id_out, u->name, "register", "{}");
 }
 
+int rec_history_mark(struct records *r, struct store_conn *c)
+{
+    struct store_rows *rows = NULL;
+    long n = store_exec(c, "SELECT COALESCE(MAX(id), 0) FROM record_history", 0, NULL, &rows);
+    if (n > 0) r->history_seen = strtoll(store_rows_get(rows, 0, 0), NULL, 10);
+    store_rows_free(rows);
+    return n < 0 ? (int)n : 0;
+}
+
 static int load_all(struct records *r)
 {
     struct store_conn *c;
     store_get(r->st, &c);
+    /* Marked before reading, so a change committed meanwhile is applied again by the follower
+     * rather than missed. */
+    int mrc = rec_history_mark(r, c);
+    if (mrc) {
+        store_put(r->st, c);
+        return mrc;
+    }
     char after[24] = "";
     long total = 0;
     int rc = 0;
@@ -212,12 +228,6 @@ static int load_all(struct records *r)
         total += n;
         store_rows_free(rows);
         if (rc || n < 10000) break;
-    }
-    if (!rc) {
-        struct store_rows *rows = NULL;
-        long n = store_exec(c, "SELECT COALESCE(MAX(id), 0) FROM record_history", 0, NULL, &rows);
-        if (n > 0) r->history_seen = strtoll(store_rows_get(rows, 0, 0), NULL, 10);
-        store_rows_free(rows);
     }
     store_put(r->st, c);
     if (!rc) kt_log_info("records: indexed %ld active records in %lld ms", total,

@@ -106,10 +106,9 @@ int records_demo_load(struct records *r, const struct auth_user *u, uint32_t per
     if (rc) return rc;
     /* The follower need not re-read what was just indexed. */
     store_get(r->st, &c);
-    n = store_exec(c, "SELECT COALESCE(MAX(id), 0) FROM record_history", 0, NULL, &rows);
-    if (n > 0) r->history_seen = strtoll(store_rows_get(rows, 0, 0), NULL, 10);
-    store_rows_free(rows);
+    rc = rec_history_mark(r, c);
     store_put(r->st, c);
+    if (rc) return rc;
     kt_log_info("demo: loaded %u persons, %u vehicles, %u firearms, %u documents in %.1f s",
                 persons, vehicles, small, small, (double)(jtime_now_ms() - t0) / 1000.0);
     return 0;

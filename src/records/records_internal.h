@@ -79,6 +79,8 @@ int rec_keys_store(struct store_conn *c, const char *id, const struct rec_keys *
 int rec_history_add(struct store_conn *c, const char *id, const char *actor, const char *action,
                     const char *detail_json);
 
+/* Sets the follower's mark to the newest record_history row: changes up to it are indexed. */
+int rec_history_mark(struct records *r, struct store_conn *c);
 /* Fetches a stored record (data as JSON, new reference) with its status and agency. */
 int rec_load(struct store_conn *c, const char *id, json_t **data, char status[16],
              char agency[96], char created_at[32], long *version);

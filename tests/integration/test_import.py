@@ -46,6 +46,20 @@ try:
     check(st == 200 and b["hit"], "imported person answers queries")
     st, b = s.request("POST", "/api/v1/query/vehicle", {"plate": "練馬500あ・・・1", "reason": "r"}, token=tok)
     check(st == 200 and b["hit"], "imported plate answers with dots for blank digits")
+    # an import while the server runs reaches its indexes within a second or so
+    write([{"type": "person", "kind": "missing", "name_kana": "ハヤシ サクラ", "name_romaji": "HAYASHI SAKURA",
+            "missing": {"missing_since": "2026-11-01"}}])
+    r = s.cli("records", "import", path, "--data", s.dir, "--user", "reg", *s.db_args, stdin=kt.PASSWORD + "\n")
+    check(r.returncode == 0, f"import beside a running server ({r.stderr})")
+    import time
+    found = False
+    for _ in range(50):
+        st, b = s.request("POST", "/api/v1/query/person", {"name": "はやし さくら", "reason": "r"}, token=tok)
+        if st == 200 and b["hit"]:
+            found = True
+            break
+        time.sleep(0.2)
+    check(found, "the running server answers for records imported beside it")
     r = s.cli("user", "add", "--data", s.dir, "bad user", "--role", "officer", *s.db_args, stdin=kt.PASSWORD + "\n")
     check(r.returncode != 0, "user add refuses a bad name")
     r = s.cli("audit", "verify", "--data", s.dir, *s.db_args)
