@@ -113,8 +113,10 @@ static long sq_exec(void *impl, const char *sql, int n, const char *const *param
                          sqlite3_bind_parameter_count(st), n);
         goto done;
     }
+    /* SQLITE_STATIC: the caller's strings outlive this call, and the bindings are cleared
+     * before it returns, so SQLite need not copy them. */
     for (int i = 0; i < n; i++) {
-        int rc = params[i] ? sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT)
+        int rc = params[i] ? sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC)
                            : sqlite3_bind_null(st, i + 1);
         if (rc != SQLITE_OK) {
             result = fail_db(c->db, "bind");
