@@ -37,8 +37,8 @@ struct audit {
 };
 
 static void entry_hash(const char *prev, const char *seq, const char *ts, const char *actor,
-                       const char *role, const char *agency, const char *action,
-                       const char *target, const char *reason, const char *detail, char out[65])
+                       const char *role, const char *agency, const char *action, const char *target,
+                       const char *reason, const char *detail, char out[65])
 {
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
@@ -79,8 +79,8 @@ static int insert_entry(struct store_conn *c, const struct auth_user *u,
     snprintf(seqs, sizeof seqs, "%lld", (long long)n);
     jtime_format_utc(jtime_now_ms(), ts, sizeof ts);
     const char *detail = e->detail ? e->detail : "{}";
-    entry_hash(hash, seqs, ts, u->name, u->role, u->agency, e->action, e->target, e->reason,
-               detail, newhash);
+    entry_hash(hash, seqs, ts, u->name, u->role, u->agency, e->action, e->target, e->reason, detail,
+               newhash);
     const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
                        e->target, e->reason, detail,  hash,    newhash};
     long rc = store_exec(c,
@@ -226,8 +226,7 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
-              int64_t *seq)
+int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e, int64_t *seq)
 {
     struct pending p = {.u = u, .e = e};
     pthread_cond_init(&p.cv, NULL);
@@ -345,8 +344,8 @@ int audit_verify(struct store *st, const char *anchor_path, struct audit_verify_
             if (seq != expect) {
                 r->bad_seq = expect;
                 snprintf(r->problem, sizeof r->problem,
-                         "entry %lld missing (sequence jumps from %lld to %lld)",
-                         (long long)expect, (long long)expect - 1, (long long)seq);
+                         "entry %lld missing (sequence jumps from %lld to %lld)", (long long)expect,
+                         (long long)expect - 1, (long long)seq);
             } else if (strcmp(h, stored) != 0) {
                 snprintf(r->problem, sizeof r->problem,
                          "entry %lld altered: its content no longer matches its hash",

@@ -21,10 +21,10 @@
 #include <stdint.h>
 
 struct audit_entry {
-    const char *action; /* "query.person", "record.register", "login", ... */
-    const char *target; /* record id or other object, may be NULL */
-    const char *reason; /* incident number or purpose, may be NULL */
-    const char *detail; /* compact JSON text, NULL = "{}" */
+    const char *action;      /* "query.person", "record.register", "login", ... */
+    const char *target;      /* record id or other object, may be NULL */
+    const char *reason;      /* incident number or purpose, may be NULL */
+    const char *detail;      /* compact JSON text, NULL = "{}" */
     const char *const *refs; /* record ids the entry concerns (e.g. query candidates) */
     size_t nrefs;
 };
@@ -54,9 +54,9 @@ int audit_log(struct audit *a, const struct auth_user *u, const struct audit_ent
               int64_t *seq);
 
 struct audit_verify_result {
-    int ok;           /* 1 if the whole chain verifies */
-    int64_t entries;  /* entries checked */
-    int64_t bad_seq;  /* first bad entry's seq (0 if ok) */
+    int ok;            /* 1 if the whole chain verifies */
+    int64_t entries;   /* entries checked */
+    int64_t bad_seq;   /* first bad entry's seq (0 if ok) */
     char problem[256]; /* "entry 42 altered: ...", "entry 7 missing", ... */
 };
 

@@ -120,8 +120,7 @@ int auth_user_add(struct store *st, const char *name, const char *role, const ch
     if (!agency || !*agency || strlen(agency) > 95)
         return kt_fail(KT_EINVAL, "agency must be 1-95 bytes");
     size_t plen = password ? strlen(password) : 0;
-    if (plen < 12 || plen > 1024)
-        return kt_fail(KT_EINVAL, "password must be 12-1024 bytes long");
+    if (plen < 12 || plen > 1024) return kt_fail(KT_EINVAL, "password must be 12-1024 bytes long");
     if (sodium_init() < 0) return KT_EINTERNAL;
     char hash[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(hash, password, plen, crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -169,7 +168,8 @@ int auth_verify_password(struct auth *a, const char *name, const char *password,
         return (int)n;
     }
     if (n == 0) {
-        if (crypto_pwhash_str_verify(a->dummy_hash, password, plen) == 0) { /* never */ }
+        if (crypto_pwhash_str_verify(a->dummy_hash, password, plen) == 0) { /* never */
+        }
         store_rows_free(r);
         store_put(a->st, c);
         return kt_fail(KT_EAUTH, "invalid user or password");

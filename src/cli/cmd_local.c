@@ -28,11 +28,16 @@ static int parse(int argc, char **argv, int start, struct opts *o)
             return -1;
         }
         const char *v = argv[++i];
-        if (strcmp(a, "--data") == 0) o->data = v;
-        else if (strcmp(a, "--db") == 0) o->db = v;
-        else if (strcmp(a, "--role") == 0) o->role = v;
-        else if (strcmp(a, "--agency") == 0) o->agency = v;
-        else if (strcmp(a, "--user") == 0) o->user = v;
+        if (strcmp(a, "--data") == 0)
+            o->data = v;
+        else if (strcmp(a, "--db") == 0)
+            o->db = v;
+        else if (strcmp(a, "--role") == 0)
+            o->role = v;
+        else if (strcmp(a, "--agency") == 0)
+            o->agency = v;
+        else if (strcmp(a, "--user") == 0)
+            o->user = v;
         else {
             fprintf(stderr, "keitsu: unknown option %s\n", a);
             return -1;
@@ -126,8 +131,7 @@ int cmd_audit(int argc, char **argv)
     platform_close(&p);
     if (rc) return cli_fail(rc);
     if (!r.ok) {
-        printf("audit trail BROKEN after %lld good entries: %s\n", (long long)r.entries,
-               r.problem);
+        printf("audit trail BROKEN after %lld good entries: %s\n", (long long)r.entries, r.problem);
         return 1;
     }
     printf("audit trail OK: %lld entries verified\n", (long long)r.entries);

@@ -52,8 +52,8 @@ static int call(const char *server, const char *method, const char *path, const 
     kt_buf_free(&b);
     if (!*out) return kt_fail(KT_EIO, "server sent a reply that is not JSON (HTTP %ld)", *status);
     if (*status >= 400) {
-        const char *msg = json_string_value(json_object_get(json_object_get(*out, "error"),
-                                                            "message"));
+        const char *msg =
+            json_string_value(json_object_get(json_object_get(*out, "error"), "message"));
         int rc = kt_fail(KT_EINVAL, "HTTP %ld: %s", *status, msg ? msg : "error");
         json_decref(*out);
         *out = NULL;
@@ -72,10 +72,12 @@ static const char *str(json_t *o, const char *k)
 static const char *ja(const char *code)
 {
     static const char *const map[][2] = {
-        {"wanted", "指名手配"},      {"missing", "行方不明"},   {"stolen", "盗難"},
-        {"lost", "遺失"},            {"revoked", "失効"},       {"armed", "凶器携帯"},
-        {"violent", "粗暴"},         {"suicidal", "自殺のおそれ"}, {"infectious", "感染症"},
-        {"escape_risk", "逃走のおそれ"}, {"drugs", "薬物"},    {"mental_health", "精神疾患"},
+        {"wanted", "指名手配"},   {"missing", "行方不明"},
+        {"stolen", "盗難"},       {"lost", "遺失"},
+        {"revoked", "失効"},      {"armed", "凶器携帯"},
+        {"violent", "粗暴"},      {"suicidal", "自殺のおそれ"},
+        {"infectious", "感染症"}, {"escape_risk", "逃走のおそれ"},
+        {"drugs", "薬物"},        {"mental_health", "精神疾患"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(code, map[i][0]) == 0) return map[i][1];
@@ -88,8 +90,9 @@ static void print_answer(const char *kind, json_t *a)
     json_t *cands = json_object_get(a, "candidates");
     printf("%s  照会番号 %lld  候補 %zu 件%s\n", hit ? "■ ヒット (HIT)" : "□ 該当なし (NO HIT)",
            (long long)json_integer_value(json_object_get(a, "query_id")), json_array_size(cands),
-           json_is_true(json_object_get(a, "more")) ? " (他にも候補あり: 生年月日等で絞り込んでください)"
-                                                    : "");
+           json_is_true(json_object_get(a, "more"))
+               ? " (他にも候補あり: 生年月日等で絞り込んでください)"
+               : "");
     size_t i;
     json_t *c;
     json_array_foreach(cands, i, c)
@@ -104,7 +107,8 @@ static void print_answer(const char *kind, json_t *a)
                    str(c, "name_romaji"), str(c, "birth_date"), str(c, "birth_date_wareki"),
                    str(c, "sex"));
             json_t *w = json_object_get(c, "wanted");
-            if (w) printf("    指名手配 令状 %s  罪名 %s\n", str(w, "warrant_no"), str(w, "offence"));
+            if (w)
+                printf("    指名手配 令状 %s  罪名 %s\n", str(w, "warrant_no"), str(w, "offence"));
         } else if (strcmp(kind, "vehicle") == 0) {
             printf("    %s  %s  %s %s %s\n", str(c, "plate"), str(c, "vin"), str(c, "make"),
                    str(c, "model"), str(c, "colour"));
@@ -132,8 +136,8 @@ int cmd_query(int argc, char **argv)
     if (strcmp(kind, "person") && strcmp(kind, "vehicle") && strcmp(kind, "firearm") &&
         strcmp(kind, "document"))
         goto usage;
-    const char *server = getenv("KEITSU_SERVER") ? getenv("KEITSU_SERVER")
-                                                 : "http://127.0.0.1:8080";
+    const char *server =
+        getenv("KEITSU_SERVER") ? getenv("KEITSU_SERVER") : "http://127.0.0.1:8080";
     const char *user = NULL, *positional = NULL;
     int as_json = 0;
     json_t *body = json_object();

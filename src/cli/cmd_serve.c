@@ -92,13 +92,20 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "keitsu serve: %s needs a value (or is unknown)\n", a);
             return 2;
         }
-        if (strcmp(a, "--data") == 0) data = v;
-        else if (strcmp(a, "--db") == 0) db = v;
-        else if (strcmp(a, "--listen") == 0) listen = v;
-        else if (strcmp(a, "--threads") == 0) threads = (int)num_arg(a, v, 1, 256);
-        else if (strcmp(a, "--session-ttl") == 0) ttl = num_arg(a, v, 1, 7 * 86400);
-        else if (strcmp(a, "--demo-persons") == 0) demo_persons = num_arg(a, v, 0, 5000000);
-        else if (strcmp(a, "--demo-vehicles") == 0) demo_vehicles = num_arg(a, v, 0, 5000000);
+        if (strcmp(a, "--data") == 0)
+            data = v;
+        else if (strcmp(a, "--db") == 0)
+            db = v;
+        else if (strcmp(a, "--listen") == 0)
+            listen = v;
+        else if (strcmp(a, "--threads") == 0)
+            threads = (int)num_arg(a, v, 1, 256);
+        else if (strcmp(a, "--session-ttl") == 0)
+            ttl = num_arg(a, v, 1, 7 * 86400);
+        else if (strcmp(a, "--demo-persons") == 0)
+            demo_persons = num_arg(a, v, 0, 5000000);
+        else if (strcmp(a, "--demo-vehicles") == 0)
+            demo_vehicles = num_arg(a, v, 0, 5000000);
         else {
             fprintf(stderr, "keitsu serve: unknown option %s\n", a);
             return 2;
@@ -114,8 +121,8 @@ int cmd_serve(int argc, char **argv)
     int rc = platform_open(&p, data, db, threads + 4, &cfg, 1);
     if (rc) return cli_fail(rc);
     if (demo) {
-        const struct auth_user loader = {.name = "demo-loader", .role = "registrar",
-                                         .agency = "警視庁"};
+        const struct auth_user loader = {
+            .name = "demo-loader", .role = "registrar", .agency = "警視庁"};
         if ((rc = records_demo_load(p.records, &loader, (uint32_t)demo_persons,
                                     (uint32_t)demo_vehicles)) ||
             (rc = demo_users(&p, stdout))) {
@@ -146,11 +153,12 @@ int cmd_serve(int argc, char **argv)
            (int)(colon - listen) > 0 ? (int)(colon - listen) : 9,
            (int)(colon - listen) > 0 ? listen : "127.0.0.1", port,
            store_kind(p.st) == STORE_SQLITE ? "SQLite" : "PostgreSQL");
-    printf("log in:  curl -s -X POST -H 'Content-Type: application/json' "
-           "-d '{\"user\":\"NAME\",\"password\":\"PASSWORD\"}' http://127.0.0.1:%d/api/v1/sessions\n"
-           "query:   KEITSU_TOKEN=<token> keitsu query person 'ヤマダ タロウ' --reason 'R8-1234'"
-           " --server http://127.0.0.1:%d\n",
-           port, port);
+    printf(
+        "log in:  curl -s -X POST -H 'Content-Type: application/json' "
+        "-d '{\"user\":\"NAME\",\"password\":\"PASSWORD\"}' http://127.0.0.1:%d/api/v1/sessions\n"
+        "query:   KEITSU_TOKEN=<token> keitsu query person 'ヤマダ タロウ' --reason 'R8-1234'"
+        " --server http://127.0.0.1:%d\n",
+        port, port);
     fflush(stdout);
     while (!stop_flag)
         pause();

@@ -58,8 +58,9 @@ static int logout(void *ctx, struct http_request *req, struct http_response *res
 static int me(void *ctx, struct http_request *req, struct http_response *resp)
 {
     (void)ctx;
-    return http_reply(resp, 200, json_pack("{s:s,s:s,s:s}", "name", req->user.name, "role",
-                                           req->user.role, "agency", req->user.agency));
+    return http_reply(resp, 200,
+                      json_pack("{s:s,s:s,s:s}", "name", req->user.name, "role", req->user.role,
+                                "agency", req->user.agency));
 }
 
 static int add_user(void *ctx, struct http_request *req, struct http_response *resp)
@@ -125,14 +126,13 @@ static int list_audit(void *ctx, struct http_request *req, struct http_response 
         size_t r = (size_t)i;
         json_t *detail = json_loads(store_rows_get(rows, r, 8), 0, NULL);
         json_array_append_new(
-            arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:o}", "seq",
-                           (json_int_t)strtoll(store_rows_get(rows, r, 0), NULL, 10), "ts",
-                           store_rows_get(rows, r, 1), "actor", store_rows_get(rows, r, 2),
-                           "role", store_rows_get(rows, r, 3), "agency",
-                           store_rows_get(rows, r, 4), "action", store_rows_get(rows, r, 5),
-                           "target", store_rows_get(rows, r, 6), "reason",
-                           store_rows_get(rows, r, 7), "detail",
-                           detail ? detail : json_object()));
+            arr,
+            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:o}", "seq",
+                      (json_int_t)strtoll(store_rows_get(rows, r, 0), NULL, 10), "ts",
+                      store_rows_get(rows, r, 1), "actor", store_rows_get(rows, r, 2), "role",
+                      store_rows_get(rows, r, 3), "agency", store_rows_get(rows, r, 4), "action",
+                      store_rows_get(rows, r, 5), "target", store_rows_get(rows, r, 6), "reason",
+                      store_rows_get(rows, r, 7), "detail", detail ? detail : json_object()));
     }
     store_rows_free(rows);
     /* Auditors are watched too. */

@@ -8,10 +8,10 @@
 #include "store/store.h"
 
 struct http_api {
-    struct store *st;       /* borrowed */
-    struct auth *auth;      /* borrowed */
-    struct audit *audit;    /* borrowed */
-    const char *anchor;     /* audit anchor file path, borrowed; may be NULL */
+    struct store *st;    /* borrowed */
+    struct auth *auth;   /* borrowed */
+    struct audit *audit; /* borrowed */
+    const char *anchor;  /* audit anchor file path, borrowed; may be NULL */
 };
 
 /* Registers /api/v1/sessions, /api/v1/me, /api/v1/users, /api/v1/audit, /api/v1/health.

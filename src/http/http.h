@@ -16,19 +16,19 @@
 
 struct http_request {
     const char *method;
-    const char *path;                     /* without the query string */
-    const char *params[HTTP_MAX_PARAMS];  /* ":name" segments of the route, in order */
+    const char *path;                    /* without the query string */
+    const char *params[HTTP_MAX_PARAMS]; /* ":name" segments of the route, in order */
     int nparams;
-    json_t *json;                         /* parsed body (object) or NULL; borrowed */
-    const char *token;                    /* bearer token or NULL */
-    struct auth_user user;                /* valid when the route requires auth */
-    void *conn;                           /* the MHD connection, for http_query_arg() */
+    json_t *json;          /* parsed body (object) or NULL; borrowed */
+    const char *token;     /* bearer token or NULL */
+    struct auth_user user; /* valid when the route requires auth */
+    void *conn;            /* the MHD connection, for http_query_arg() */
 };
 
 struct http_response {
-    int status;          /* default 200 */
-    json_t *body;        /* JSON body, consumed by the server; or */
-    char *raw;           /* raw body (malloc'd, consumed) with content_type */
+    int status;   /* default 200 */
+    json_t *body; /* JSON body, consumed by the server; or */
+    char *raw;    /* raw body (malloc'd, consumed) with content_type */
     size_t raw_len;
     const char *content_type; /* static string */
 };
@@ -44,8 +44,8 @@ int http_router_create(struct http_router **out);
 void http_router_free(struct http_router *r);
 /* Adds a route. pattern is a path with ":name" segments ("/api/v1/records/:id"). flags is
  * HTTP_PUBLIC or HTTP_AUTH. ctx is passed to fn (borrowed). */
-int http_router_add(struct http_router *r, const char *method, const char *pattern,
-                    http_handler fn, void *ctx, int flags);
+int http_router_add(struct http_router *r, const char *method, const char *pattern, http_handler fn,
+                    void *ctx, int flags);
 
 /* Starts serving on listen ("127.0.0.1:8080", "localhost:8080", ":8080"). router and auth are
  * borrowed and must outlive the server. threads: size of the worker pool. */

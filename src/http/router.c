@@ -37,8 +37,8 @@ void http_router_free(struct http_router *r)
     free(r);
 }
 
-int http_router_add(struct http_router *r, const char *method, const char *pattern,
-                    http_handler fn, void *ctx, int flags)
+int http_router_add(struct http_router *r, const char *method, const char *pattern, http_handler fn,
+                    void *ctx, int flags)
 {
     if (r->n == MAX_ROUTES) return kt_fail(KT_EINTERNAL, "too many routes");
     struct route *rt = &r->routes[r->n];
@@ -93,8 +93,10 @@ int http_router_match(const struct http_router *r, const char *method, const cha
         const char *params[HTTP_MAX_PARAMS];
         for (int j = 0; j < nsegs && ok; j++) {
             if (rt->segs[j][0] == ':') {
-                if (np == HTTP_MAX_PARAMS) ok = 0;
-                else params[np++] = segs[j];
+                if (np == HTTP_MAX_PARAMS)
+                    ok = 0;
+                else
+                    params[np++] = segs[j];
             } else if (strcmp(rt->segs[j], segs[j]) != 0) {
                 ok = 0;
             }

@@ -13,8 +13,8 @@
 static const char *const type_names[REC_TYPES] = {"person", "vehicle", "firearm", "document"};
 static const char type_prefix[REC_TYPES] = {'P', 'V', 'F', 'D'};
 
-static const struct auth_user system_user = {.id = 0, .name = "system", .role = "system",
-                                             .agency = "keitsu"};
+static const struct auth_user system_user = {
+    .id = 0, .name = "system", .role = "system", .agency = "keitsu"};
 
 int rec_type_index(const char *type)
 {
@@ -55,8 +55,8 @@ int rec_id_parse(const char *id, int *type, uint32_t *num)
     return 0;
 }
 
-int rec_load(struct store_conn *c, const char *id, json_t **data, char status[16],
-             char agency[96], char created_at[32], long *version)
+int rec_load(struct store_conn *c, const char *id, json_t **data, char status[16], char agency[96],
+             char created_at[32], long *version)
 {
     struct store_rows *rows = NULL;
     const char *p[] = {id};
@@ -230,8 +230,9 @@ static int load_all(struct records *r)
         if (rc || n < 10000) break;
     }
     store_put(r->st, c);
-    if (!rc) kt_log_info("records: indexed %ld active records in %lld ms", total,
-                         (long long)(jtime_now_ms() - t0));
+    if (!rc)
+        kt_log_info("records: indexed %ld active records in %lld ms", total,
+                    (long long)(jtime_now_ms() - t0));
     return rc;
 }
 
@@ -310,11 +311,13 @@ static int expire_due(struct records *r)
                             "UPDATE records SET status = 'expired', updated_at = ?,"
                             " version = version + 1 WHERE id = ? AND status = 'active'",
                             2, q, NULL);
-        struct audit_entry e = {.action = "record.expire", .target = id,
-                                .reason = "expires_on passed", .detail = "{\"automatic\":true}"};
-        if (m < 0 || (m > 0 && ((rc = rec_history_add(c, id, "system", "expire",
-                                                      "{\"automatic\":true}")) ||
-                                (rc = audit_append(r->au, c, &system_user, &e, NULL))))) {
+        struct audit_entry e = {.action = "record.expire",
+                                .target = id,
+                                .reason = "expires_on passed",
+                                .detail = "{\"automatic\":true}"};
+        if (m < 0 ||
+            (m > 0 && ((rc = rec_history_add(c, id, "system", "expire", "{\"automatic\":true}")) ||
+                       (rc = audit_append(r->au, c, &system_user, &e, NULL))))) {
             if (m < 0) rc = (int)m;
             audit_tx_rollback(r->au, c);
             break;
@@ -399,8 +402,8 @@ static int apply_new(struct records *r, int t, const char *id, json_t *data)
     return rc;
 }
 
-int records_register(struct records *r, const struct auth_user *u, const char *type,
-                     json_t *body, char *id_out, size_t id_cap)
+int records_register(struct records *r, const struct auth_user *u, const char *type, json_t *body,
+                     char *id_out, size_t id_cap)
 {
     if (!auth_can(u, AUTH_RECORD_WRITE))
         return kt_fail(KT_EFORBIDDEN, "role %s may not register records", u->role);
@@ -417,8 +420,11 @@ int records_register(struct records *r, const struct auth_user *u, const char *t
             char detail[64];
             snprintf(detail, sizeof detail, "{\"type\":\"%s\"}", type_names[t]);
             const char *refs[] = {id_out};
-            struct audit_entry e = {.action = "record.register", .target = id_out,
-                                    .detail = detail, .refs = refs, .nrefs = 1};
+            struct audit_entry e = {.action = "record.register",
+                                    .target = id_out,
+                                    .detail = detail,
+                                    .refs = refs,
+                                    .nrefs = 1};
             rc = audit_append(r->au, c, u, &e, NULL);
         }
         rc = audit_tx_finish(r->au, c, rc);
@@ -466,16 +472,17 @@ int records_import(struct records *r, const struct auth_user *u, FILE *in, long 
         json_error_t jerr;
         json_t *obj = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
         if (!obj || !json_is_object(obj)) {
-            rc = kt_fail(KT_EINVAL, "line %ld: %s", lineno,
-                         obj ? "not a JSON object" : jerr.text);
+            rc = kt_fail(KT_EINVAL, "line %ld: %s", lineno, obj ? "not a JSON object" : jerr.text);
             json_decref(obj);
             break;
         }
         int t = rec_type_index(json_string_value(json_object_get(obj, "type")));
         if (t < 0) {
             json_decref(obj);
-            rc = kt_fail(KT_EINVAL, "line %ld: type must be person, vehicle, firearm or"
-                                    " document", lineno);
+            rc = kt_fail(KT_EINVAL,
+                         "line %ld: type must be person, vehicle, firearm or"
+                         " document",
+                         lineno);
             break;
         }
         json_object_del(obj, "type");

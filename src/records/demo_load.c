@@ -19,7 +19,7 @@ static int load_kind(struct records *r, const struct auth_user *loader, int t, g
                      uint32_t count)
 {
     json_t **batch = calloc(BATCH, sizeof *batch);
-    char (*ids)[16] = calloc(BATCH, sizeof *ids);
+    char(*ids)[16] = calloc(BATCH, sizeof *ids);
     if (!batch || !ids) {
         free(batch);
         free(ids);
@@ -96,8 +96,8 @@ int records_demo_load(struct records *r, const struct auth_user *u, uint32_t per
         return 0;
     }
     int64_t t0 = jtime_now_ms();
-    kt_log_info("demo: generating %u persons and %u vehicles (this takes a little while)",
-                persons, vehicles);
+    kt_log_info("demo: generating %u persons and %u vehicles (this takes a little while)", persons,
+                vehicles);
     uint32_t small = persons / 10 < 20000 ? persons / 10 : 20000;
     int rc = load_kind(r, u, 0, demo_person_json, persons);
     if (!rc) rc = load_kind(r, u, 1, demo_vehicle_json, vehicles);

@@ -12,10 +12,9 @@
 static json_t *row_json(struct store_rows *rows, size_t i)
 {
     json_t *o = json_object();
-    static const char *const cols[] = {"id", "record_id", "status", "requested_by",
-                                       "requesting_agency", "requested_at", "reason",
-                                       "query_id", "responded_by", "responded_at", "response",
-                                       "agency"};
+    static const char *const cols[] = {
+        "id",     "record_id", "status",       "requested_by", "requesting_agency", "requested_at",
+        "reason", "query_id",  "responded_by", "responded_at", "response",          "agency"};
     for (int j = 0; j < (int)(sizeof cols / sizeof cols[0]); j++) {
         const char *v = store_rows_get(rows, i, j);
         if (!v) continue;
@@ -28,7 +27,7 @@ static json_t *row_json(struct store_rows *rows, size_t i)
 }
 
 #define HIT_COLUMNS                                                                                \
-    "h.id, h.record_id, h.status, h.requested_by, h.requesting_agency, h.requested_at,"           \
+    "h.id, h.record_id, h.status, h.requested_by, h.requesting_agency, h.requested_at,"            \
     " h.reason, h.query_seq, h.responded_by, h.responded_at, h.response, r.agency"
 
 /* POST /api/v1/records/:id/hit-requests {"reason", "query_id"?, "note"?} */
@@ -39,8 +38,7 @@ static int post_request(void *ctx, struct http_request *req, struct http_respons
     const char *reason, *note;
     int rc;
     if (!auth_can(&req->user, AUTH_HIT_REQUEST))
-        return kt_fail(KT_EFORBIDDEN, "role %s may not request hit confirmation",
-                       req->user.role);
+        return kt_fail(KT_EFORBIDDEN, "role %s may not request hit confirmation", req->user.role);
     if ((rc = http_json_only(req->json, "hit request", allowed)) ||
         (rc = http_json_str(req->json, "reason", 1, 200, &reason)) ||
         (rc = http_json_str(req->json, "note", 0, 500, &note)))
@@ -78,8 +76,10 @@ static int post_request(void *ctx, struct http_request *req, struct http_respons
                             " requesting_agency, requested_at, reason, query_seq)"
                             " VALUES (?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
                             6, p, &rows);
-        if (n < 0) rc = (int)n;
-        else hid = strtol(store_rows_get(rows, 0, 0), NULL, 10);
+        if (n < 0)
+            rc = (int)n;
+        else
+            hid = strtol(store_rows_get(rows, 0, 0), NULL, 10);
         store_rows_free(rows);
     }
     if (!rc) {
@@ -88,8 +88,12 @@ static int post_request(void *ctx, struct http_request *req, struct http_respons
         char *detail = json_dumps(d, JSON_COMPACT);
         json_decref(d);
         const char *refs[] = {id};
-        struct audit_entry e = {.action = "hit.request", .target = id, .reason = reason,
-                                .detail = detail, .refs = refs, .nrefs = 1};
+        struct audit_entry e = {.action = "hit.request",
+                                .target = id,
+                                .reason = reason,
+                                .detail = detail,
+                                .refs = refs,
+                                .nrefs = 1};
         if (!(rc = rec_history_add(c, id, req->user.name, "hit_request", detail)))
             rc = audit_append(r->au, c, &req->user, &e, NULL);
         free(detail);
@@ -97,8 +101,9 @@ static int post_request(void *ctx, struct http_request *req, struct http_respons
     rc = audit_tx_finish(r->au, c, rc);
     store_put(r->st, c);
     if (rc) return rc;
-    return http_reply(resp, 201, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)hid, "record_id",
-                                           id, "status", "pending", "owning_agency", agency));
+    return http_reply(resp, 201,
+                      json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)hid, "record_id", id,
+                                "status", "pending", "owning_agency", agency));
 }
 
 /* GET /api/v1/hit-requests?status=pending — registrars see requests on their agency's
@@ -116,12 +121,13 @@ static int list_requests(void *ctx, struct http_request *req, struct http_respon
     store_get(r->st, &c);
     const char *p[] = {req->user.agency, req->user.name, status, status};
     struct store_rows *rows = NULL;
-    long n = store_exec(c,
-                        "SELECT " HIT_COLUMNS " FROM hit_confirmations h"
-                        " JOIN records r ON r.id = h.record_id"
-                        " WHERE (r.agency = ? OR h.requested_by = ?)"
-                        " AND (CAST(? AS TEXT) IS NULL OR h.status = ?) ORDER BY h.id DESC LIMIT 200",
-                        4, p, &rows);
+    long n =
+        store_exec(c,
+                   "SELECT " HIT_COLUMNS " FROM hit_confirmations h"
+                   " JOIN records r ON r.id = h.record_id"
+                   " WHERE (r.agency = ? OR h.requested_by = ?)"
+                   " AND (CAST(? AS TEXT) IS NULL OR h.status = ?) ORDER BY h.id DESC LIMIT 200",
+                   4, p, &rows);
     store_put(r->st, c);
     if (n < 0) return (int)n;
     json_t *arr = json_array();
@@ -162,8 +168,10 @@ static int post_respond(void *ctx, struct http_request *req, struct http_respons
                         " JOIN records r ON r.id = h.record_id WHERE h.id = ?",
                         1, p, &rows);
     char record_id[16] = "";
-    if (n < 0) rc = (int)n;
-    else if (n == 0) rc = kt_fail(KT_ENOTFOUND, "no hit request %ld", hid);
+    if (n < 0)
+        rc = (int)n;
+    else if (n == 0)
+        rc = kt_fail(KT_ENOTFOUND, "no hit request %ld", hid);
     else {
         snprintf(record_id, sizeof record_id, "%s", store_rows_get(rows, 0, 1));
         if (strcmp(store_rows_get(rows, 0, 11), req->user.agency) != 0)
@@ -182,8 +190,10 @@ static int post_respond(void *ctx, struct http_request *req, struct http_respons
                        "UPDATE hit_confirmations SET status = ?, responded_by = ?,"
                        " responded_at = ?, response = ? WHERE id = ? AND status = 'pending'",
                        5, q, NULL);
-        if (n < 0) rc = (int)n;
-        else if (n == 0) rc = kt_fail(KT_ECONFLICT, "hit request %ld was already answered", hid);
+        if (n < 0)
+            rc = (int)n;
+        else if (n == 0)
+            rc = kt_fail(KT_ECONFLICT, "hit request %ld was already answered", hid);
     }
     if (!rc) {
         json_t *d = json_pack("{s:i,s:s,s:s?}", "hit_request", (int)hid, "decision", decision,
@@ -193,9 +203,12 @@ static int post_respond(void *ctx, struct http_request *req, struct http_respons
         char action[32];
         snprintf(action, sizeof action, "hit_%s", decision);
         const char *refs[] = {record_id};
-        struct audit_entry e = {.action = strcmp(decision, "confirmed") ? "hit.deny"
-                                                                        : "hit.confirm",
-                                .target = record_id, .detail = detail, .refs = refs, .nrefs = 1};
+        struct audit_entry e = {.action =
+                                    strcmp(decision, "confirmed") ? "hit.deny" : "hit.confirm",
+                                .target = record_id,
+                                .detail = detail,
+                                .refs = refs,
+                                .nrefs = 1};
         if (!(rc = rec_history_add(c, record_id, req->user.name, action, detail)))
             rc = audit_append(r->au, c, &req->user, &e, NULL);
         free(detail);
@@ -203,15 +216,16 @@ static int post_respond(void *ctx, struct http_request *req, struct http_respons
     rc = audit_tx_finish(r->au, c, rc);
     store_put(r->st, c);
     if (rc) return rc;
-    return http_reply(resp, 200, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)hid, "record_id",
-                                           record_id, "status", decision));
+    return http_reply(resp, 200,
+                      json_pack("{s:I,s:s,s:s}", "id", (json_int_t)hid, "record_id", record_id,
+                                "status", decision));
 }
 
 int rec_routes_hits(struct records *r, struct http_router *rt)
 {
     int rc = 0;
-    rc |= http_router_add(rt, "POST", "/api/v1/records/:id/hit-requests", post_request, r,
-                          HTTP_AUTH);
+    rc |=
+        http_router_add(rt, "POST", "/api/v1/records/:id/hit-requests", post_request, r, HTTP_AUTH);
     rc |= http_router_add(rt, "GET", "/api/v1/hit-requests", list_requests, r, HTTP_AUTH);
     rc |= http_router_add(rt, "POST", "/api/v1/hit-requests/:hid/respond", post_respond, r,
                           HTTP_AUTH);

@@ -75,8 +75,8 @@ static void by_key(struct records *r, struct answer *a, int t, const char *kind,
 
 static int q_person(struct records *r, json_t *b, struct answer *a, struct kt_buf *q)
 {
-    static const char *const allowed[] = {"name", "birth_date", "sex", "reason", "incident",
-                                          "limit", NULL};
+    static const char *const allowed[] = {"name",     "birth_date", "sex", "reason",
+                                          "incident", "limit",      NULL};
     const char *name, *bd, *sex;
     int rc;
     if ((rc = http_json_only(b, "query", allowed)) ||
@@ -212,8 +212,8 @@ static int q_firearm(struct records *r, json_t *b, struct answer *a, struct kt_b
 
 static int q_document(struct records *r, json_t *b, struct answer *a, struct kt_buf *q)
 {
-    static const char *const allowed[] = {"number", "country", "mrz", "reason", "incident",
-                                          "limit", NULL};
+    static const char *const allowed[] = {"number",   "country", "mrz", "reason",
+                                          "incident", "limit",   NULL};
     const char *number, *country, *mrz_text;
     int rc;
     if ((rc = http_json_only(b, "query", allowed)) ||
@@ -316,8 +316,8 @@ int records_query(struct records *r, const struct auth_user *u, const char *kind
     if (!detail_text) return KT_ENOMEM;
     char action[32];
     snprintf(action, sizeof action, "query.%s", kind);
-    struct audit_entry e = {.action = action, .reason = reason, .detail = detail_text,
-                            .refs = refs, .nrefs = a.n};
+    struct audit_entry e = {
+        .action = action, .reason = reason, .detail = detail_text, .refs = refs, .nrefs = a.n};
     int64_t seq = 0;
     rc = audit_log(r->au, u, &e, &seq);
     free(detail_text);

@@ -32,8 +32,8 @@ int records_routes(struct records *r, struct http_router *router);
 
 /* type: "person", "vehicle", "firearm" or "document". Validates body (borrowed) and registers
  * it as u, writing the new id (at least 12 bytes). */
-int records_register(struct records *r, const struct auth_user *u, const char *type,
-                     json_t *body, char *id_out, size_t id_cap);
+int records_register(struct records *r, const struct auth_user *u, const char *type, json_t *body,
+                     char *id_out, size_t id_cap);
 
 /* Bulk load from a JSON Lines stream, one object per line, each with "type" plus the fields
  * of that type: all lines in one transaction, so the load is all or nothing. On a bad line

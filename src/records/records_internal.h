@@ -21,7 +21,7 @@ struct rec_keys {
 
 /* One record in memory, indexed by its number within its type. */
 struct rec_slot {
-    char *summary;       /* compact JSON object text shown to queriers (malloc'd), or NULL */
+    char *summary; /* compact JSON object text shown to queriers (malloc'd), or NULL */
     int64_t created_ms;
     char expires_on[11]; /* "" if none */
     char agency[96];
@@ -82,8 +82,8 @@ int rec_history_add(struct store_conn *c, const char *id, const char *actor, con
 /* Sets the follower's mark to the newest record_history row: changes up to it are indexed. */
 int rec_history_mark(struct records *r, struct store_conn *c);
 /* Fetches a stored record (data as JSON, new reference) with its status and agency. */
-int rec_load(struct store_conn *c, const char *id, json_t **data, char status[16],
-             char agency[96], char created_at[32], long *version);
+int rec_load(struct store_conn *c, const char *id, json_t **data, char status[16], char agency[96],
+             char created_at[32], long *version);
 
 int rec_routes_lifecycle(struct records *r, struct http_router *router);
 int rec_routes_hits(struct records *r, struct http_router *router);

@@ -71,17 +71,16 @@ static int get_record(void *ctx, struct http_request *req, struct http_response 
     store_put(r->st, c);
     if (rc) return rc;
     const char *refs[] = {id};
-    struct audit_entry e = {.action = "record.read", .target = id, .reason = reason,
-                            .refs = refs, .nrefs = 1};
+    struct audit_entry e = {
+        .action = "record.read", .target = id, .reason = reason, .refs = refs, .nrefs = 1};
     if ((rc = audit_log(r->au, &req->user, &e, NULL))) {
         json_decref(data);
         json_decref(history);
         return rc;
     }
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o}", "id", id, "type",
-                            rec_type_name(t), "status", status, "agency", agency,
-                            "registered_at", created, "version", (json_int_t)version, "data",
-                            data, "history", history);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o}", "id", id, "type", rec_type_name(t),
+                            "status", status, "agency", agency, "registered_at", created, "version",
+                            (json_int_t)version, "data", data, "history", history);
     return http_reply(resp, 200, out);
 }
 
@@ -137,8 +136,12 @@ static int set_status(struct records *r, struct http_request *req, const char *s
         char *detail = json_dumps(d, JSON_COMPACT);
         json_decref(d);
         const char *refs[] = {id};
-        struct audit_entry e = {.action = action, .target = id, .reason = reason,
-                                .detail = detail, .refs = refs, .nrefs = 1};
+        struct audit_entry e = {.action = action,
+                                .target = id,
+                                .reason = reason,
+                                .detail = detail,
+                                .refs = refs,
+                                .nrefs = 1};
         if (n < 0)
             rc = (int)n;
         else if (!(rc = rec_history_add(c, id, req->user.name, strchr(action, '.') + 1, detail)))
@@ -247,8 +250,8 @@ static int patch_record(void *ctx, struct http_request *req, struct http_respons
         char *detail = json_dumps(d, JSON_COMPACT);
         json_decref(d);
         const char *refs[] = {id};
-        struct audit_entry e = {.action = "record.update", .target = id, .detail = detail,
-                                .refs = refs, .nrefs = 1};
+        struct audit_entry e = {
+            .action = "record.update", .target = id, .detail = detail, .refs = refs, .nrefs = 1};
         if (n < 0)
             rc = (int)n;
         else if (!(rc = rec_check_duplicates(c, &k, id)) && !(rc = rec_keys_store(c, id, &k)) &&
@@ -265,8 +268,8 @@ static int patch_record(void *ctx, struct http_request *req, struct http_respons
     }
     store_put(r->st, c);
     if (rc) return rc;
-    return http_reply(resp, 200, json_pack("{s:s,s:I}", "id", id, "version",
-                                           (json_int_t)version + 1));
+    return http_reply(resp, 200,
+                      json_pack("{s:s,s:I}", "id", id, "version", (json_int_t)version + 1));
 }
 
 int rec_routes_lifecycle(struct records *r, struct http_router *rt)

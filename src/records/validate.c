@@ -111,11 +111,15 @@ static int name_triple(json_t *dst, json_t *src, const char *where)
     if (kana && romaji) {
         int agree = name_scripts_agree(kana, romaji);
         if (agree < 0)
-            return kt_fail(KT_EVALID, "%s: name_kana or name_romaji has characters that are not"
-                                      " kana or Latin letters", where);
+            return kt_fail(KT_EVALID,
+                           "%s: name_kana or name_romaji has characters that are not"
+                           " kana or Latin letters",
+                           where);
         if (!agree)
-            return kt_fail(KT_EVALID, "%s: name_kana '%s' and name_romaji '%s' do not read the"
-                                      " same", where, kana, romaji);
+            return kt_fail(KT_EVALID,
+                           "%s: name_kana '%s' and name_romaji '%s' do not read the"
+                           " same",
+                           where, kana, romaji);
     }
     if (kanji) json_object_set_new(dst, "name_kanji", json_string(kanji));
     if (kana) json_object_set_new(dst, "name_kana", json_string(kana));
@@ -157,10 +161,10 @@ static int names_indexable(json_t *d)
 
 static int person(json_t *d, json_t *b)
 {
-    static const char *const allowed[] = {
-        "kind",   "name_kanji",  "name_kana", "name_romaji", "aliases", "birth_date", "sex",
-        "description", "cautions", "agency", "wanted", "missing", "expires_on", "height_cm",
-        "version", NULL};
+    static const char *const allowed[] = {"kind",       "name_kanji", "name_kana", "name_romaji",
+                                          "aliases",    "birth_date", "sex",       "description",
+                                          "cautions",   "agency",     "wanted",    "missing",
+                                          "expires_on", "height_cm",  "version",   NULL};
     static const char *const kinds[] = {"wanted", "missing", NULL};
     static const char *const sexes[] = {"M", "F", "U", NULL};
     int rc;
@@ -229,8 +233,9 @@ static int person(json_t *d, json_t *b)
             return rc;
         json_t *v = json_object_get(m, "vulnerable");
         if (v && !json_is_null(v)) {
-            if (!json_is_boolean(v)) return kt_fail(KT_EINVAL, "missing.vulnerable must be true"
-                                                               " or false");
+            if (!json_is_boolean(v))
+                return kt_fail(KT_EINVAL, "missing.vulnerable must be true"
+                                          " or false");
             json_object_set(o, "vulnerable", v);
         }
     }
@@ -239,9 +244,9 @@ static int person(json_t *d, json_t *b)
 
 static int vehicle(json_t *d, json_t *b)
 {
-    static const char *const allowed[] = {"kind", "plate", "vin", "make", "model", "colour",
-                                          "year", "stolen_on", "description", "cautions",
-                                          "agency", "expires_on", "version", NULL};
+    static const char *const allowed[] = {
+        "kind",      "plate",       "vin",      "make",   "model",      "colour",  "year",
+        "stolen_on", "description", "cautions", "agency", "expires_on", "version", NULL};
     static const char *const kinds[] = {"stolen", "wanted", NULL};
     int rc;
     const char *plate, *vin;
@@ -250,9 +255,8 @@ static int vehicle(json_t *d, json_t *b)
         (rc = http_json_str(b, "plate", 0, 40, &plate)) ||
         (rc = http_json_str(b, "vin", 0, 40, &vin)) || (rc = copy_str(d, b, "make", 0, 40)) ||
         (rc = copy_str(d, b, "model", 0, 40)) || (rc = copy_str(d, b, "colour", 0, 20)) ||
-        (rc = copy_date(d, b, "stolen_on", 0, 1)) ||
-        (rc = copy_str(d, b, "description", 0, 500)) || (rc = copy_cautions(d, b)) ||
-        (rc = copy_date(d, b, "expires_on", 0, 0)))
+        (rc = copy_date(d, b, "stolen_on", 0, 1)) || (rc = copy_str(d, b, "description", 0, 500)) ||
+        (rc = copy_cautions(d, b)) || (rc = copy_date(d, b, "expires_on", 0, 0)))
         return rc;
     if (!plate && !vin) return kt_fail(KT_EINVAL, "vehicle: plate or vin is required");
     if (plate) {
@@ -279,9 +283,9 @@ static int vehicle(json_t *d, json_t *b)
 
 static int firearm(json_t *d, json_t *b)
 {
-    static const char *const allowed[] = {"kind", "make", "model", "serial", "calibre",
-                                          "description", "agency", "reported_on", "expires_on",
-                                          "version", NULL};
+    static const char *const allowed[] = {"kind",       "make",        "model",  "serial",
+                                          "calibre",    "description", "agency", "reported_on",
+                                          "expires_on", "version",     NULL};
     static const char *const kinds[] = {"stolen", "lost", NULL};
     int rc;
     const char *serial;
@@ -289,8 +293,7 @@ static int firearm(json_t *d, json_t *b)
         (rc = copy_enum(d, b, "kind", 1, kinds, "stolen, lost")) ||
         (rc = copy_str(d, b, "make", 0, 40)) || (rc = copy_str(d, b, "model", 0, 40)) ||
         (rc = http_json_str(b, "serial", 1, 40, &serial)) ||
-        (rc = copy_str(d, b, "calibre", 0, 20)) ||
-        (rc = copy_str(d, b, "description", 0, 500)) ||
+        (rc = copy_str(d, b, "calibre", 0, 20)) || (rc = copy_str(d, b, "description", 0, 500)) ||
         (rc = copy_date(d, b, "reported_on", 0, 1)) || (rc = copy_date(d, b, "expires_on", 0, 0)))
         return rc;
     char key[64];
@@ -302,9 +305,9 @@ static int firearm(json_t *d, json_t *b)
 
 static int document(json_t *d, json_t *b)
 {
-    static const char *const allowed[] = {"kind", "country", "doc_type", "number", "mrz",
-                                          "holder_name", "birth_date", "expiry", "agency",
-                                          "reported_on", "expires_on", "version", NULL};
+    static const char *const allowed[] = {
+        "kind",   "country", "doc_type",    "number",     "mrz",     "holder_name", "birth_date",
+        "expiry", "agency",  "reported_on", "expires_on", "version", NULL};
     static const char *const kinds[] = {"stolen", "lost", "revoked", NULL};
     int rc;
     const char *mrz_text, *country, *type, *number;
@@ -314,9 +317,9 @@ static int document(json_t *d, json_t *b)
         (rc = http_json_str(b, "country", 0, 3, &country)) ||
         (rc = http_json_str(b, "doc_type", 0, 2, &type)) ||
         (rc = http_json_str(b, "number", 0, 20, &number)) ||
-        (rc = copy_str(d, b, "holder_name", 0, 80)) ||
-        (rc = copy_date(d, b, "birth_date", 0, 1)) || (rc = copy_date(d, b, "expiry", 0, 0)) ||
-        (rc = copy_date(d, b, "reported_on", 0, 1)) || (rc = copy_date(d, b, "expires_on", 0, 0)))
+        (rc = copy_str(d, b, "holder_name", 0, 80)) || (rc = copy_date(d, b, "birth_date", 0, 1)) ||
+        (rc = copy_date(d, b, "expiry", 0, 0)) || (rc = copy_date(d, b, "reported_on", 0, 1)) ||
+        (rc = copy_date(d, b, "expires_on", 0, 0)))
         return rc;
     if (mrz_text) {
         struct mrz m;
@@ -324,8 +327,7 @@ static int document(json_t *d, json_t *b)
         if (number && strcmp(number, m.number) != 0)
             return kt_fail(KT_EVALID, "number %s does not match the MRZ's %s", number, m.number);
         if (country && strcmp(country, m.issuer) != 0)
-            return kt_fail(KT_EVALID, "country %s does not match the MRZ's %s", country,
-                           m.issuer);
+            return kt_fail(KT_EVALID, "country %s does not match the MRZ's %s", country, m.issuer);
         number = m.number;
         json_object_set_new(d, "country", json_string(m.issuer));
         json_object_set_new(d, "doc_type", json_string(m.doc_type));
@@ -375,10 +377,18 @@ int rec_validate(int t, const struct auth_user *u, json_t *body, json_t *base, j
     json_t *d = json_object();
     int rc;
     switch (t) {
-    case 0: rc = person(d, merged); break;
-    case 1: rc = vehicle(d, merged); break;
-    case 2: rc = firearm(d, merged); break;
-    default: rc = document(d, merged); break;
+    case 0:
+        rc = person(d, merged);
+        break;
+    case 1:
+        rc = vehicle(d, merged);
+        break;
+    case 2:
+        rc = firearm(d, merged);
+        break;
+    default:
+        rc = document(d, merged);
+        break;
     }
     if (!rc) rc = set_agency(d, merged, u);
     if (base) json_decref(merged);

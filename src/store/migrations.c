@@ -116,8 +116,8 @@ int store_migrate(struct store *st)
                               " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
     if (rc) goto out;
     struct store_rows *rows = NULL;
-    long n = store_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", 0, NULL,
-                        &rows);
+    long n =
+        store_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", 0, NULL, &rows);
     if (n < 0) {
         rc = (int)n;
         goto out;

@@ -35,8 +35,8 @@ static int sq_connect(const char *path, void **out)
     if (!c) return KT_ENOMEM;
     const char *p = path;
     if (strncmp(p, "sqlite:", 7) == 0) p += 7;
-    int rc = sqlite3_open_v2(p, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        p, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int r = kt_fail(KT_ESTORE, "store: cannot open %s: %s", p,
                         c->db ? sqlite3_errmsg(c->db) : "out of memory");

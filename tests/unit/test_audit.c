@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct auth_user alice = {.id = 1, .name = "alice", .role = "officer",
-                                       .agency = "警視庁"};
+static const struct auth_user alice = {
+    .id = 1, .name = "alice", .role = "officer", .agency = "警視庁"};
 
 static void fresh(char *dir, struct store **st, struct audit **au, char *anchor)
 {
@@ -31,8 +31,11 @@ static void append_n(struct audit *au, int n)
         char reason[32];
         snprintf(reason, sizeof reason, "R8-%04d", i);
         const char *refs[] = {"P-00000001"};
-        struct audit_entry e = {.action = "query.person", .reason = reason,
-                                .detail = "{\"q\":\"ヤマダ\"}", .refs = refs, .nrefs = 1};
+        struct audit_entry e = {.action = "query.person",
+                                .reason = reason,
+                                .detail = "{\"q\":\"ヤマダ\"}",
+                                .refs = refs,
+                                .nrefs = 1};
         int64_t seq = 0;
         CHECK(audit_log(au, &alice, &e, &seq) == 0 && seq == i + 1, "append %d", i);
     }
