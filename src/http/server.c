@@ -26,23 +26,29 @@ struct req_state {
     int too_big;
 };
 
-static int send_json(struct MHD_Connection *conn, int status, json_t *body)
+/* Queues body (malloc'd, consumed) with the headers every answer carries. */
+static int send_body(struct MHD_Connection *conn, int status, char *body, size_t len,
+                     const char *content_type)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (!text) return MHD_NO;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
-        free(text);
+        free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(r, "Content-Type", content_type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     int ret = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static int send_json(struct MHD_Connection *conn, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text) return MHD_NO;
+    return send_body(conn, status, text, strlen(text), "application/json; charset=utf-8");
 }
 
 static int send_error(struct MHD_Connection *conn, int code)
@@ -145,21 +151,9 @@ static int dispatch(struct http_server *s, struct MHD_Connection *conn, const ch
             kt_log_error("%s %s: %s: %s", method, url, kt_err_name(rc), kt_errmsg());
         return send_error(conn, rc);
     }
-    if (resp.raw) {
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(resp.raw_len, resp.raw, MHD_RESPMEM_MUST_FREE);
-        if (!r) {
-            free(resp.raw);
-            return MHD_NO;
-        }
-        MHD_add_response_header(r, "Content-Type",
-                                resp.content_type ? resp.content_type : "text/plain");
-        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header(r, "Cache-Control", "no-store");
-        int ret = MHD_queue_response(conn, (unsigned)resp.status, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
+    if (resp.raw)
+        return send_body(conn, resp.status, resp.raw, resp.raw_len,
+                         resp.content_type ? resp.content_type : "text/plain");
     return send_json(conn, resp.status, resp.body ? resp.body : json_object());
 }
 

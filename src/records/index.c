@@ -26,12 +26,6 @@ static struct rec_slot *slot_get(struct records *r, int t, uint32_t num, int cre
     return &tb->slots[num];
 }
 
-static uint32_t name_id(int t, uint32_t num)
-{
-    (void)t; /* only persons have names */
-    return num;
-}
-
 static void unindex(struct records *r, int t, uint32_t num, struct rec_slot *s)
 {
     char full[160];
@@ -39,7 +33,7 @@ static void unindex(struct records *r, int t, uint32_t num, struct rec_slot *s)
         snprintf(full, sizeof full, "%s:%s", s->keys.kind[i], s->keys.key[i]);
         keymap_remove(r->keys, full, num);
     }
-    if (t == 0) name_index_remove(r->names, name_id(t, num));
+    if (t == 0) name_index_remove(r->names, num);
     free(s->summary);
     memset(s, 0, sizeof *s);
 }

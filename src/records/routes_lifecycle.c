@@ -110,6 +110,19 @@ static int load_for_change(struct store_conn *c, const struct auth_user *u, cons
     return 0;
 }
 
+/* Ends a change to record id: commits it with its audit entry (or rolls back on rc), brings
+ * the indexes up to date and returns the connection. */
+static int end_change(struct records *r, struct store_conn *c, const char *id, int rc)
+{
+    rc = audit_tx_finish(r->au, c, rc);
+    if (!rc) {
+        const char *ids[] = {id};
+        rc = rec_index_reload(r, c, ids, 1);
+    }
+    store_put(r->st, c);
+    return rc;
+}
+
 static int set_status(struct records *r, struct http_request *req, const char *status,
                       const char *action, const char *reason, const char *note)
 {
@@ -148,12 +161,7 @@ static int set_status(struct records *r, struct http_request *req, const char *s
             rc = audit_append(r->au, c, &req->user, &e, NULL);
         free(detail);
     }
-    rc = audit_tx_finish(r->au, c, rc);
-    if (!rc) {
-        const char *ids[] = {id};
-        rc = rec_index_reload(r, c, ids, 1);
-    }
-    store_put(r->st, c);
+    rc = end_change(r, c, id, rc);
     return rc;
 }
 
@@ -261,12 +269,7 @@ static int patch_record(void *ctx, struct http_request *req, struct http_respons
     }
     json_decref(old);
     json_decref(data);
-    rc = audit_tx_finish(r->au, c, rc);
-    if (!rc) {
-        const char *ids[] = {id};
-        rc = rec_index_reload(r, c, ids, 1);
-    }
-    store_put(r->st, c);
+    rc = end_change(r, c, id, rc);
     if (rc) return rc;
     return http_reply(resp, 200,
                       json_pack("{s:s,s:I}", "id", id, "version", (json_int_t)version + 1));
