@@ -16,7 +16,8 @@ PG_PORT=5432
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev
-    postgresql postgresql-contrib python3 curl sqlite3 wrk
+    libxml2-dev libnats-dev nats-server libjs-leaflet chromium chromium-driver
+    postgresql postgresql-contrib postgresql-15-postgis-3 python3 curl sqlite3 wrk
 )
 
 log() { printf '[setup-deps] %s\n' "$*"; }
@@ -46,6 +47,12 @@ install_packages() {
     log "apt-get install ${PACKAGES[*]}"
     quiet "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${PACKAGES[@]}"
+    # The browser tests drive Chromium with playwright-core from npm; machines that have no
+    # Node.js yet get Debian's.
+    if ! command -v npm >/dev/null; then
+        log "apt-get install nodejs npm"
+        quiet "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+    fi
 }
 
 as_postgres() {
