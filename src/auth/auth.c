@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #define CACHE_SLOTS 1024
@@ -33,12 +34,20 @@ static const struct {
     const char *role;
     unsigned perms;
 } roles[] = {
-    {"admin", 1u << AUTH_USER_ADMIN},
+    {"admin", 1u << AUTH_USER_ADMIN | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_ADMIN},
     {"registrar", 1u << AUTH_RECORD_WRITE | 1u << AUTH_RECORD_READ | 1u << AUTH_QUERY |
                       1u << AUTH_HIT_RESPOND | 1u << AUTH_HIT_REQUEST},
     {"query_operator", 1u << AUTH_QUERY | 1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
-    {"officer", 1u << AUTH_QUERY},
+    {"officer", 1u << AUTH_QUERY | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_TERMINAL},
     {"auditor", 1u << AUTH_AUDIT_READ},
+    {"call_taker", 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_INTAKE},
+    {"dispatcher", 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_INTAKE |
+                       1u << AUTH_DISPATCH_ORDER | 1u << AUTH_QUERY | 1u << AUTH_RECORD_READ |
+                       1u << AUTH_HIT_REQUEST},
+    {"supervisor", 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_INTAKE |
+                       1u << AUTH_DISPATCH_ORDER | 1u << AUTH_DISPATCH_ADMIN | 1u << AUTH_QUERY |
+                       1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
+    {"station", 1u << AUTH_DISPATCH_VIEW},
 };
 
 int auth_role_valid(const char *role)
@@ -115,8 +124,10 @@ int auth_user_add(struct store *st, const char *name, const char *role, const ch
     if (!name_ok(name))
         return kt_fail(KT_EINVAL, "user name must be 1-63 characters of A-Z a-z 0-9 . _ -");
     if (!auth_role_valid(role))
-        return kt_fail(KT_EINVAL,
-                       "role must be one of admin, registrar, query_operator, officer, auditor");
+        return kt_fail(
+            KT_EINVAL,
+            "role must be one of admin, registrar, query_operator, officer, auditor, call_taker,"
+            " dispatcher, supervisor, station");
     if (!agency || !*agency || strlen(agency) > 95)
         return kt_fail(KT_EINVAL, "agency must be 1-95 bytes");
     size_t plen = password ? strlen(password) : 0;
@@ -147,6 +158,8 @@ static void user_from_row(struct store_rows *r, size_t i, struct auth_user *u)
     snprintf(u->name, sizeof u->name, "%s", store_rows_get(r, i, 1));
     snprintf(u->role, sizeof u->role, "%s", store_rows_get(r, i, 2));
     snprintf(u->agency, sizeof u->agency, "%s", store_rows_get(r, i, 3));
+    const char *station = store_rows_get(r, i, store_rows_columns(r) - 1);
+    snprintf(u->station, sizeof u->station, "%s", station ? station : "");
 }
 
 int auth_verify_password(struct auth *a, const char *name, const char *password,
@@ -161,7 +174,7 @@ int auth_verify_password(struct auth *a, const char *name, const char *password,
     const char *p[] = {name};
     long n = store_exec(c,
                         "SELECT id, name, role, agency, pw_hash, failed_count, locked_until,"
-                        " disabled FROM users WHERE name = ?",
+                        " disabled, station FROM users WHERE name = ?",
                         1, p, &r);
     if (n < 0) {
         store_put(a->st, c);
@@ -273,7 +286,7 @@ int auth_session_check(struct auth *a, const char *token, struct auth_user *u)
     struct store_rows *r = NULL;
     const char *p[] = {th};
     long n = store_exec(c,
-                        "SELECT u.id, u.name, u.role, u.agency, s.expires_at, u.disabled"
+                        "SELECT u.id, u.name, u.role, u.agency, s.expires_at, u.disabled, u.station"
                         " FROM sessions s JOIN users u ON u.id = s.user_id"
                         " WHERE s.token_hash = ?",
                         1, p, &r);
@@ -293,6 +306,25 @@ int auth_session_check(struct auth *a, const char *token, struct auth_user *u)
     s->expires_ms = exp_ms;
     s->cached_ms = now;
     pthread_mutex_unlock(&a->mu);
+    return 0;
+}
+
+int auth_user_set_station(struct store *st, const char *name, const char *station)
+{
+    if (station) {
+        size_t n = strlen(station);
+        int ok = n >= 1 && n <= 63;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = isalnum((unsigned char)station[i]) || strchr("._-", station[i]);
+        if (!ok) return kt_fail(KT_EINVAL, "station must be 1-63 characters of [A-Za-z0-9._-]");
+    }
+    struct store_conn *c;
+    store_get(st, &c);
+    const char *p[] = {station, name};
+    long n = store_exec(c, "UPDATE users SET station = ? WHERE name = ?", 2, p, NULL);
+    store_put(st, c);
+    if (n < 0) return (int)n;
+    if (n == 0) return kt_fail(KT_ENOTFOUND, "no user %s", name);
     return 0;
 }
 

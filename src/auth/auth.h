@@ -6,7 +6,9 @@
  *                   confirmation requests for its agency's records
  *   query_operator  query; request hit confirmation
  *   officer         query
- *   auditor         read and verify the audit trail; no record access */
+ *   auditor         read and verify the audit trail; no record access
+ *   call_taker, dispatcher, supervisor, station: command and dispatch, see docs/dispatch.md;
+ *   officer also works a field unit's terminal there */
 #ifndef KEITSU_AUTH_AUTH_H
 #define KEITSU_AUTH_AUTH_H
 
@@ -22,6 +24,11 @@ enum auth_perm {
     AUTH_HIT_REQUEST,
     AUTH_HIT_RESPOND,
     AUTH_AUDIT_READ,
+    AUTH_DISPATCH_VIEW,     /* see incidents and units (scoped by station for some roles) */
+    AUTH_DISPATCH_INTAKE,   /* take 110 calls, edit and merge incidents */
+    AUTH_DISPATCH_ORDER,    /* dispatch, release, close, override unit status, CAP alerts */
+    AUTH_DISPATCH_ADMIN,    /* stations, units, reports, wide-area */
+    AUTH_DISPATCH_TERMINAL, /* a field unit's terminal: sign on, position, status, ack */
 };
 
 struct auth_user {
@@ -29,6 +36,7 @@ struct auth_user {
     char name[64];
     char role[24];
     char agency[96];
+    char station[64]; /* police station id ("" if none), for dispatch scoping */
 };
 
 struct auth_config {
@@ -52,6 +60,9 @@ int auth_can(const struct auth_user *u, enum auth_perm perm);
  * [A-Za-z0-9._-]; password: 12-1024 bytes. KT_ECONFLICT if the name exists. */
 int auth_user_add(struct store *st, const char *name, const char *role, const char *agency,
                   const char *password);
+
+/* Sets (or with NULL clears) the station of user name. KT_ENOTFOUND if no such user. */
+int auth_user_set_station(struct store *st, const char *name, const char *station);
 
 /* Checks name/password. On success writes a new session token (64 hex chars + NUL) and the
  * user. Unknown user and wrong password both give KT_EAUTH; a locked account gives KT_ELOCKED

@@ -8,7 +8,7 @@
 
 /* Splits "--opt value" pairs into the named slots; positional arguments into pos[]. */
 struct opts {
-    const char *data, *db, *role, *agency, *user;
+    const char *data, *db, *role, *agency, *user, *station;
     const char *pos[4];
     int npos;
 };
@@ -36,6 +36,8 @@ static int parse(int argc, char **argv, int start, struct opts *o)
             o->role = v;
         else if (strcmp(a, "--agency") == 0)
             o->agency = v;
+        else if (strcmp(a, "--station") == 0)
+            o->station = v;
         else if (strcmp(a, "--user") == 0)
             o->user = v;
         else {
@@ -52,7 +54,7 @@ int cmd_user(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "add") != 0 || parse(argc, argv, 2, &o) || o.npos != 1 ||
         !o.role || !o.data) {
         fprintf(stderr, "usage: keitsu user add --data DIR NAME --role ROLE [--agency AGENCY]"
-                        " [--db URL]  (password on standard input)\n");
+                        " [--station STATION] [--db URL]  (password on standard input)\n");
         return 2;
     }
     char pw[1100];
@@ -62,11 +64,13 @@ int cmd_user(int argc, char **argv)
     if ((rc = platform_open(&p, o.data, o.db, 1, NULL, 0))) return cli_fail(rc);
     rc = auth_user_add(p.st, o.pos[0], o.role, o.agency ? o.agency : "警視庁", pw);
     sodium_memzero(pw, sizeof pw);
+    if (!rc && o.station) rc = auth_user_set_station(p.st, o.pos[0], o.station);
     if (!rc) {
         /* Added at the console of the server machine: the actor is the local administrator. */
         const struct auth_user local = {.name = "local-console", .role = "admin", .agency = "-"};
-        char detail[64];
-        snprintf(detail, sizeof detail, "{\"role\":\"%.24s\"}", o.role);
+        char detail[160];
+        snprintf(detail, sizeof detail, "{\"role\":\"%.24s\",\"station\":\"%.63s\"}", o.role,
+                 o.station ? o.station : "");
         struct audit_entry e = {.action = "user.add", .target = o.pos[0], .detail = detail};
         rc = audit_log(p.audit, &local, &e, NULL);
     }

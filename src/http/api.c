@@ -41,8 +41,9 @@ static int login(void *ctx, struct http_request *req, struct http_response *resp
     struct audit_entry e = {.action = "login"};
     if ((rc = audit_log(api->audit, &u, &e, NULL))) return rc;
     return http_reply(resp, 201,
-                      json_pack("{s:s,s:{s:s,s:s,s:s}}", "token", token, "user", "name", u.name,
-                                "role", u.role, "agency", u.agency));
+                      json_pack("{s:s,s:{s:s,s:s,s:s,s:s?}}", "token", token, "user", "name",
+                                u.name, "role", u.role, "agency", u.agency, "station",
+                                u.station[0] ? u.station : NULL));
 }
 
 static int logout(void *ctx, struct http_request *req, struct http_response *resp)
@@ -59,8 +60,9 @@ static int me(void *ctx, struct http_request *req, struct http_response *resp)
 {
     (void)ctx;
     return http_reply(resp, 200,
-                      json_pack("{s:s,s:s,s:s}", "name", req->user.name, "role", req->user.role,
-                                "agency", req->user.agency));
+                      json_pack("{s:s,s:s,s:s,s:s?}", "name", req->user.name, "role",
+                                req->user.role, "agency", req->user.agency, "station",
+                                req->user.station[0] ? req->user.station : NULL));
 }
 
 static int add_user(void *ctx, struct http_request *req, struct http_response *resp)

@@ -70,6 +70,35 @@ static const struct migration migrations[] = {
      " $$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$;"
      "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
      " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"},
+    /* 2: command and dispatch (通信指令). */
+    {2,
+     "ALTER TABLE users ADD COLUMN station TEXT;"
+     "CREATE TABLE stations (id TEXT PRIMARY KEY, name TEXT NOT NULL, agency TEXT NOT NULL,"
+     " area TEXT NOT NULL, created_at TEXT NOT NULL);"
+     "CREATE TABLE units (id TEXT PRIMARY KEY, callsign TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+     " station TEXT NOT NULL, agency TEXT NOT NULL, status TEXT NOT NULL, incident TEXT,"
+     " lat DOUBLE PRECISION, lon DOUBLE PRECISION, fix_at TEXT, signed_on TEXT,"
+     " created_at TEXT NOT NULL);"
+     "CREATE TABLE incidents (id TEXT PRIMARY KEY, agency TEXT NOT NULL, site TEXT NOT NULL,"
+     " ext_id TEXT, status TEXT NOT NULL, type TEXT NOT NULL, priority INTEGER NOT NULL,"
+     " caller_number TEXT, location_withheld INTEGER NOT NULL, lat DOUBLE PRECISION,"
+     " lon DOUBLE PRECISION, uncertainty_m DOUBLE PRECISION, address TEXT, narrative TEXT,"
+     " station TEXT, wide_area INTEGER NOT NULL, merged_into TEXT, disposition TEXT,"
+     " disposition_note TEXT, created_at TEXT NOT NULL, dispatched_at TEXT, on_scene_at TEXT,"
+     " closed_at TEXT, created_by TEXT NOT NULL, version INTEGER NOT NULL);"
+     "CREATE INDEX incidents_caller ON incidents (caller_number);"
+     "CREATE INDEX incidents_address ON incidents (address);"
+     "CREATE INDEX incidents_status ON incidents (status, created_at);"
+     "CREATE TABLE incident_units (incident_id TEXT NOT NULL, unit_id TEXT NOT NULL,"
+     " dispatched_at TEXT NOT NULL, acknowledged_at TEXT, on_scene_at TEXT, released_at TEXT,"
+     " PRIMARY KEY (incident_id, unit_id, dispatched_at));"
+     "CREATE TABLE incident_timeline (id @ID@, incident_id TEXT NOT NULL, ts TEXT NOT NULL,"
+     " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);"
+     "CREATE INDEX incident_timeline_inc ON incident_timeline (incident_id, id);"
+     "CREATE TABLE incident_attachments (id @ID@, incident_id TEXT NOT NULL, ts TEXT NOT NULL,"
+     " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT, mime TEXT, data TEXT);"
+     "CREATE INDEX incident_attachments_inc ON incident_attachments (incident_id, id);",
+     NULL, NULL},
 };
 
 static int apply(struct store_conn *c, enum store_kind kind, const struct migration *m)
