@@ -1,0 +1,314 @@
+/* Dispatch geometry: distances against known values, the unit index against brute force over
+ * random data (with moves, removes and eligibility changes), station areas, and PIDF-LO. */
+#include "base/err.h"
+#include "dispatch/geo.h"
+#include "tap.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PI_R_M (3.14159265358979323846 * 6371008.8)
+
+/* ---- distances ---- */
+
+static const struct {
+    const char *what;
+    double lat1, lon1, lat2, lon2;
+    double lo_m, hi_m;
+} distances[] = {
+    {"Tokyo St. - Osaka St.", 35.6812, 139.7671, 34.7025, 135.4959, 396000, 404000},
+    {"same point", 35.6812, 139.7671, 35.6812, 139.7671, 0, 0},
+    {"antipodes on the equator", 0, 0, 0, 180, PI_R_M - 0.01, PI_R_M + 0.01},
+    {"antipodes off the equator", 35.5, 139.5, -35.5, -40.5, PI_R_M - 0.01, PI_R_M + 0.01},
+    {"pole to pole", 90, 0, -90, 0, PI_R_M - 0.01, PI_R_M + 0.01},
+    {"one degree of the equator", 0, 0, 0, 1, 111194.9, 111195.1},
+    {"across the antimeridian", 0, 179.99, 0, -179.99, 2223.8, 2224.0},
+    {"pole, any longitude", 90, 10, 90, -170, 0, 1e-6},
+};
+
+static void test_distance(void)
+{
+    for (size_t i = 0; i < LEN(distances); i++) {
+        double d = geo_distance_m(distances[i].lat1, distances[i].lon1, distances[i].lat2,
+                                  distances[i].lon2);
+        CHECK(d >= distances[i].lo_m && d <= distances[i].hi_m, "%s: %.3f m not in [%.3f, %.3f]",
+              distances[i].what, d, distances[i].lo_m, distances[i].hi_m);
+        double back = geo_distance_m(distances[i].lat2, distances[i].lon2, distances[i].lat1,
+                                     distances[i].lon1);
+        CHECK(fabs(back - d) < 1e-6, "%s: not symmetric", distances[i].what);
+    }
+}
+
+static const struct {
+    double lat, lon;
+    int valid;
+} positions[] = {
+    {0, 0, 1},        {90, 180, 1},     {-90, -180, 1}, {35.68, 139.76, 1}, {90.0001, 0, 0},
+    {-90.0001, 0, 0}, {0, 180.0001, 0}, {0, -181, 0},   {NAN, 0, 0},        {0, INFINITY, 0},
+};
+
+static void test_valid(void)
+{
+    for (size_t i = 0; i < LEN(positions); i++)
+        CHECK(geo_valid(positions[i].lat, positions[i].lon) == positions[i].valid,
+              "geo_valid(%g, %g) != %d", positions[i].lat, positions[i].lon, positions[i].valid);
+}
+
+/* ---- index against brute force ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next(void)
+{
+    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform(double lo, double hi)
+{
+    return lo + (hi - lo) * ((double)(next() >> 11) / 9007199254740992.0);
+}
+
+/* Positions from several regimes: a dense city, the whole globe, the antimeridian, the poles,
+ * and exact cell edges. */
+static void random_position(double *lat, double *lon)
+{
+    switch (next() % 6) {
+    case 0:
+    case 1:
+        *lat = uniform(35.5, 35.9);
+        *lon = uniform(139.4, 139.95);
+        break;
+    case 2:
+        *lat = uniform(-90, 90);
+        *lon = uniform(-180, 180);
+        break;
+    case 3:
+        *lat = uniform(-1, 1);
+        *lon = next() % 2 ? uniform(179.9, 180) : uniform(-180, -179.9);
+        break;
+    case 4:
+        *lat = next() % 2 ? uniform(89.9, 90) : uniform(-90, -89.9);
+        *lon = uniform(-180, 180);
+        break;
+    default:
+        *lat = 35.5 + (double)(next() % 40) * 0.01;
+        *lon = 139.4 + (double)(next() % 55) * 0.01;
+        break;
+    }
+}
+
+#define NPOINTS 12000
+
+struct shadow {
+    int present;
+    double lat, lon;
+    uint32_t kinds;
+    int eligible;
+};
+
+static struct shadow shadow[NPOINTS];
+
+static int32_t key_of(int i)
+{
+    return (int32_t)((uint32_t)i * 40503u + 17u); /* spread out, distinct, < 2^31 */
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const struct geo_hit *x = a, *y = b;
+    if (x->distance_m != y->distance_m) return x->distance_m < y->distance_m ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static size_t brute(double lat, double lon, uint32_t mask, double max_m, size_t k,
+                    struct geo_hit *out)
+{
+    static struct geo_hit all[NPOINTS];
+    size_t n = 0;
+    for (int i = 0; i < NPOINTS; i++) {
+        const struct shadow *s = &shadow[i];
+        if (!s->present || !s->eligible || (mask && !(s->kinds & mask))) continue;
+        double d = geo_distance_m(lat, lon, s->lat, s->lon);
+        if (max_m > 0 && d > max_m) continue;
+        all[n++] = (struct geo_hit){key_of(i), d};
+    }
+    qsort(all, n, sizeof all[0], hit_cmp);
+    if (n > k) n = k;
+    memcpy(out, all, n * sizeof *out);
+    return n;
+}
+
+static void put_random(struct geo_index *ix, int i, int eligible_percent)
+{
+    struct shadow *s = &shadow[i];
+    random_position(&s->lat, &s->lon);
+    s->kinds = (uint32_t)(1u << (next() % 6));
+    if (next() % 8 == 0) s->kinds |= (uint32_t)(1u << (next() % 6));
+    s->eligible = (int)(next() % 100) < eligible_percent;
+    s->present = 1;
+    int rc = geo_index_put(ix, key_of(i), s->lat, s->lon, s->kinds, s->eligible);
+    if (rc) CHECK(0, "put %d: %d %s", i, rc, kt_errmsg());
+}
+
+static int failures_shown;
+
+static void compare_queries(struct geo_index *ix, int queries, const char *phase)
+{
+    static const uint32_t masks[] = {0, 1, 2, 4, 8, 16, 32, 3, 48};
+    static const double limits[] = {0, 0, 0, 500, 5000, 2e6};
+    static const size_t ks[] = {1, 5, 5, 5, 10, 40};
+    int bad = 0;
+    for (int q = 0; q < queries; q++) {
+        double lat, lon;
+        random_position(&lat, &lon);
+        uint32_t mask = masks[next() % LEN(masks)];
+        double max_m = limits[next() % LEN(limits)];
+        size_t k = ks[next() % LEN(ks)];
+        struct geo_hit got[64], want[64];
+        size_t ng = geo_index_nearest(ix, lat, lon, mask, max_m, k, got);
+        size_t nw = brute(lat, lon, mask, max_m, k, want);
+        int same = ng == nw;
+        for (size_t j = 0; same && j < nw; j++)
+            same = got[j].key == want[j].key && got[j].distance_m == want[j].distance_m;
+        if (!same) {
+            bad++;
+            if (failures_shown++ < 5)
+                fprintf(stderr,
+                        "%s: query %.6f,%.6f mask %u max %g k %zu: got %zu (first %d %.3f), "
+                        "want %zu (first %d %.3f)\n",
+                        phase, lat, lon, mask, max_m, k, ng, ng ? got[0].key : -1,
+                        ng ? got[0].distance_m : 0, nw, nw ? want[0].key : -1,
+                        nw ? want[0].distance_m : 0);
+        }
+    }
+    CHECK(bad == 0, "%s: %d of %d queries differ from brute force", phase, bad, queries);
+}
+
+static void test_index_random(void)
+{
+    struct geo_index *ix;
+    if (geo_index_create(&ix)) {
+        CHECK(0, "create");
+        return;
+    }
+    for (int i = 0; i < NPOINTS; i++)
+        put_random(ix, i, 70);
+    CHECK(geo_index_count(ix) == NPOINTS, "count %zu after inserts", geo_index_count(ix));
+    compare_queries(ix, 1500, "after insert");
+
+    /* Moves (far and within the cell), removes, re-inserts and eligibility changes. */
+    for (int round = 0; round < 3; round++) {
+        for (int j = 0; j < NPOINTS / 2; j++) {
+            int i = (int)(next() % NPOINTS);
+            struct shadow *s = &shadow[i];
+            switch (next() % 5) {
+            case 0:
+                geo_index_remove(ix, key_of(i));
+                s->present = 0;
+                break;
+            case 1:
+                if (s->present) {
+                    s->lat = fmin(90, fmax(-90, s->lat + uniform(-1e-4, 1e-4)));
+                    s->lon = fmin(180, fmax(-180, s->lon + uniform(-1e-4, 1e-4)));
+                    CHECK(geo_index_put(ix, key_of(i), s->lat, s->lon, s->kinds, s->eligible) == 0,
+                          "small move");
+                }
+                break;
+            case 2:
+                if (s->present) {
+                    s->eligible = !s->eligible;
+                    CHECK(geo_index_set_eligible(ix, key_of(i), s->eligible) == 0, "eligible");
+                } else {
+                    CHECK(geo_index_set_eligible(ix, key_of(i), 1) == KT_ENOTFOUND,
+                          "eligible on an absent key");
+                }
+                break;
+            default:
+                put_random(ix, i, 70);
+                break;
+            }
+        }
+        size_t present = 0;
+        for (int i = 0; i < NPOINTS; i++)
+            present += (size_t)shadow[i].present;
+        CHECK(geo_index_count(ix) == present, "count %zu, want %zu", geo_index_count(ix), present);
+        compare_queries(ix, 1000, "after churn");
+    }
+
+    /* Sparse eligibility: the rings run out and the search must fall back correctly. */
+    for (int i = 0; i < NPOINTS; i++)
+        if (shadow[i].present) {
+            shadow[i].eligible = next() % 200 == 0;
+            geo_index_set_eligible(ix, key_of(i), shadow[i].eligible);
+        }
+    compare_queries(ix, 500, "sparse eligible");
+    geo_index_free(ix);
+}
+
+/* Small hand-made cases: limits, k beyond the count, ties, bad input. */
+static void test_index_cases(void)
+{
+    struct geo_index *ix;
+    if (geo_index_create(&ix)) {
+        CHECK(0, "create");
+        return;
+    }
+    struct geo_hit out[8];
+    CHECK(geo_index_nearest(ix, 35.68, 139.76, 0, 0, 5, out) == 0, "empty index finds nothing");
+    CHECK(geo_index_put(ix, -1, 35, 139, 1, 1) == KT_EINVAL, "negative key");
+    CHECK(geo_index_put(ix, 1, 91, 139, 1, 1) == KT_EINVAL, "lat 91");
+    CHECK(geo_index_put(ix, 1, 35, NAN, 1, 1) == KT_EINVAL, "lon NaN");
+    CHECK(geo_index_count(ix) == 0, "nothing inserted by bad puts");
+
+    /* Three units east of the query along the equator, about 111 m apart; a tie at 2 and 3. */
+    CHECK(geo_index_put(ix, 10, 0, 0.001, 1, 1) == 0, "put 10");
+    CHECK(geo_index_put(ix, 3, 0, 0.002, 1, 1) == 0, "put 3");
+    CHECK(geo_index_put(ix, 2, 0, -0.002, 2, 1) == 0, "put 2");
+    CHECK(geo_index_put(ix, 7, 0, 0.003, 1, 0) == 0, "put 7 ineligible");
+    size_t n = geo_index_nearest(ix, 0, 0, 0, 0, 8, out);
+    CHECK(n == 3, "k beyond the count: %zu", n);
+    CHECK(n == 3 && out[0].key == 10 && out[1].key == 2 && out[2].key == 3,
+          "nearest first, ties by key");
+    CHECK(n == 3 && out[1].distance_m == out[2].distance_m, "tie distances equal");
+    CHECK(geo_index_nearest(ix, 0, 0, 0, 150, 8, out) == 1, "max_m 150 keeps one");
+    CHECK(geo_index_nearest(ix, 0, 0, 0, 50, 8, out) == 0, "max_m 50 keeps none");
+    CHECK(geo_index_nearest(ix, 0, 0, 2, 0, 8, out) == 1 && out[0].key == 2, "kind mask");
+    CHECK(geo_index_nearest(ix, 0, 0, 4, 0, 8, out) == 0, "kind nobody has");
+    CHECK(geo_index_nearest(ix, 0, 0, 0, 0, 0, out) == 0, "k 0");
+    CHECK(geo_index_nearest(ix, 95, 0, 0, 0, 8, out) == 0, "invalid query");
+    CHECK(geo_index_set_eligible(ix, 7, 1) == 0, "7 eligible");
+    CHECK(geo_index_nearest(ix, 0, 0, 1, 0, 8, out) == 3 && out[2].key == 7, "7 found");
+    geo_index_remove(ix, 7);
+    geo_index_remove(ix, 7);
+    geo_index_remove(ix, 12345);
+    CHECK(geo_index_count(ix) == 3, "count after removes");
+    CHECK(geo_index_set_eligible(ix, 7, 1) == KT_ENOTFOUND, "removed key not found");
+
+    /* Across the antimeridian and over the pole. */
+    CHECK(geo_index_put(ix, 20, 0, 180, 1, 1) == 0, "put on lon 180");
+    CHECK(geo_index_put(ix, 21, 89.999, -170, 1, 1) == 0, "put near the pole");
+    CHECK(geo_index_nearest(ix, 0, -179.999, 0, 0, 1, out) == 1 && out[0].key == 20,
+          "nearest across the antimeridian");
+    CHECK(geo_index_nearest(ix, 89.999, 10, 0, 0, 1, out) == 1 && out[0].key == 21,
+          "nearest over the pole");
+    CHECK(geo_index_nearest(ix, 0, 180, 0, 1000, 1, out) == 1 && out[0].key == 20 &&
+              out[0].distance_m == 0,
+          "query on lon 180");
+    geo_index_free(ix);
+}
+
+int main(void)
+{
+    test_distance();
+    test_valid();
+    test_index_cases();
+    test_index_random();
+    return tap_done();
+}
