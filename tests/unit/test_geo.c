@@ -304,11 +304,163 @@ static void test_index_cases(void)
     geo_index_free(ix);
 }
 
+/* ---- station areas ---- */
+
+#define SQUARE "[[139,35],[140,35],[140,36],[139,36],[139,35]]"
+#define HOLE "[[139.4,35.4],[139.6,35.4],[139.6,35.6],[139.4,35.6],[139.4,35.4]]"
+/* An L: the square without its north-east quarter. */
+#define ELL "[[139,35],[140,35],[140,35.5],[139.5,35.5],[139.5,36],[139,36],[139,35]]"
+
+static const struct {
+    const char *what, *geojson;
+    struct {
+        double lat, lon;
+        int in;
+    } pts[8];
+} areas[] = {
+    {"square",
+     "{\"type\":\"Polygon\",\"coordinates\":[" SQUARE "]}",
+     {{35.5, 139.5, 1},
+      {35, 139.5, 1},
+      {35, 139, 1},
+      {36, 140, 1},
+      {35.5, 140, 1},
+      {34.999, 139.5, 0},
+      {35.5, 140.001, 0},
+      {0, 0, 0}}},
+    {"concave L",
+     "{\"type\":\"Polygon\",\"coordinates\":[" ELL "]}",
+     {{35.25, 139.75, 1},
+      {35.75, 139.25, 1},
+      {35.75, 139.75, 0},
+      {35.5, 139.75, 1},
+      {35.75, 139.5, 1},
+      {35.51, 139.51, 0},
+      {35.5, 139.5, 1},
+      {36.1, 139.25, 0}}},
+    {"square with a hole",
+     "{\"type\":\"Polygon\",\"coordinates\":[" SQUARE "," HOLE "]}",
+     {{35.5, 139.5, 0},
+      {35.45, 139.45, 0},
+      {35.2, 139.2, 1},
+      {35.4, 139.5, 1},
+      {35.6, 139.6, 1},
+      {35.7, 139.5, 1},
+      {35.39, 139.5, 1},
+      {35.41, 139.5, 0}}},
+    {"multipolygon",
+     "{\"type\":\"MultiPolygon\",\"coordinates\":[[" SQUARE "],[[[141,35],[142,35],[141.5,36],"
+     "[141,35]]]]}",
+     {{35.5, 139.5, 1},
+      {35.2, 141.5, 1},
+      {35.5, 140.5, 0},
+      {35.9, 141.1, 0},
+      {35, 141.5, 1},
+      {36, 141.5, 1},
+      {35.5, 141.25, 1},
+      {36.5, 141.5, 0}}},
+    {"diagonal edge, altitude given",
+     "{\"type\":\"Polygon\",\"coordinates\":[[[0,0,5],[1,0,5],[0,1,5],[0,0,5]]]}",
+     {{0.5, 0.5, 1},
+      {0.3, 0.7, 1},
+      {0.25, 0.25, 1},
+      {0.5, 0.5000001, 0},
+      {-0.1, 0.5, 0},
+      {0.1, 0.1, 1},
+      {0.9, 0.05, 1},
+      {0.9, 0.2, 0}}},
+};
+
+static const struct {
+    const char *geojson, *msg;
+} bad_areas[] = {
+    {"[]", "not a GeoJSON object"},
+    {"{\"coordinates\":[" SQUARE "]}", "\"type\" missing"},
+    {"{\"type\":\"Point\",\"coordinates\":[139,35]}", "not Polygon or MultiPolygon"},
+    {"{\"type\":\"LineString\",\"coordinates\":" SQUARE "}", "not Polygon or MultiPolygon"},
+    {"{\"type\":\"Polygon\"}", "\"coordinates\" is not"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[]}", "\"coordinates\" is not"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140,35],[140,36],[139,36]]]}",
+     "not closed"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140,35],[139,35]]]}", "at least 4"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[]]}", "at least 4"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140,35],[140,\"36\"],[139,35]]]}",
+     "is not [lon, lat]"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140],[140,36],[139,35]]]}",
+     "is not [lon, lat]"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140,35,1,2],[140,36],[139,35]]]}",
+     "is not [lon, lat]"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[181,35],[140,36],[139,35]]]}",
+     "out of range"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140,91],[140,36],[139,35]]]}",
+     "out of range"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[35,139],[35,140],[36,140],[35,139]]]}",
+     "out of range"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[" SQUARE ",5]}", "not an array of positions"},
+    {"{\"type\":\"MultiPolygon\",\"coordinates\":[" SQUARE "]}", "coordinates[0][0] has 2"},
+    {"{\"type\":\"MultiPolygon\",\"coordinates\":[[]]}", "not a non-empty array of rings"},
+    {"{\"type\":\"Polygon\",\"coordinates\":[[[139,35],[140,35],[140,36],[139,35.000001]]]}",
+     "not closed"},
+};
+
+static void test_areas(void)
+{
+    for (size_t i = 0; i < LEN(areas); i++) {
+        json_error_t err;
+        json_t *g = json_loads(areas[i].geojson, 0, &err);
+        struct geo_area *a = NULL;
+        int rc = g ? geo_area_parse(g, &a) : -100;
+        CHECK(rc == 0, "%s: parse rc %d (%s) %s", areas[i].what, rc, kt_errmsg(), err.text);
+        for (size_t j = 0; a && j < LEN(areas[i].pts); j++)
+            CHECK(geo_area_contains(a, areas[i].pts[j].lat, areas[i].pts[j].lon) ==
+                      areas[i].pts[j].in,
+                  "%s: %g,%g should be %s", areas[i].what, areas[i].pts[j].lat, areas[i].pts[j].lon,
+                  areas[i].pts[j].in ? "inside" : "outside");
+        geo_area_free(a);
+        json_decref(g);
+    }
+    for (size_t i = 0; i < LEN(bad_areas); i++) {
+        json_error_t err;
+        json_t *g = json_loads(bad_areas[i].geojson, 0, &err);
+        struct geo_area *a = (struct geo_area *)&err; /* must be reset to NULL */
+        kt_err_clear();
+        int rc = g ? geo_area_parse(g, &a) : -100;
+        CHECK(rc == KT_EINVAL && a == NULL, "bad area %zu: rc %d", i, rc);
+        CHECK(strstr(kt_errmsg(), bad_areas[i].msg) != NULL, "bad area %zu: '%s' lacks '%s'", i,
+              kt_errmsg(), bad_areas[i].msg);
+        json_decref(g);
+    }
+}
+
+/* The position limit: a ring of 100,001 positions is refused, 100,000 accepted. */
+static void test_area_limit(void)
+{
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t n = 100000 + (size_t)extra;
+        json_t *ring = json_array();
+        for (size_t i = 0; i + 1 < n; i++) {
+            double t = 2 * 3.14159265358979 * (double)i / (double)(n - 1);
+            json_array_append_new(ring,
+                                  json_pack("[ff]", 139.7 + 0.1 * cos(t), 35.7 + 0.1 * sin(t)));
+        }
+        json_array_append(ring, json_array_get(ring, 0));
+        json_t *g = json_pack("{s:s, s:[o]}", "type", "Polygon", "coordinates", ring);
+        struct geo_area *a = NULL;
+        int rc = geo_area_parse(g, &a);
+        CHECK(extra ? rc == KT_EINVAL : rc == 0, "%zu positions: rc %d", n, rc);
+        if (a) CHECK(geo_area_contains(a, 35.7, 139.7), "centre of the big ring");
+        geo_area_free(a);
+        json_decref(g);
+    }
+}
+
 int main(void)
 {
     test_distance();
     test_valid();
     test_index_cases();
     test_index_random();
+    test_areas();
+    test_area_limit();
     return tap_done();
 }
