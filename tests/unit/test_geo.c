@@ -454,6 +454,137 @@ static void test_area_limit(void)
     }
 }
 
+/* ---- PIDF-LO ---- */
+
+#define PIDF_DIR "tests/data/pidf/"
+
+/* msg NULL: must parse to lat, lon, radius. */
+static const struct {
+    const char *file;
+    double lat, lon, radius_m;
+    const char *msg;
+} pidfs[] = {
+    {"point.xml", 35.6812, 139.7671, 0, NULL},
+    {"circle.xml", 35.658581, 139.745433, 850, NULL},
+    {"point_3d.xml", 34.7025, 135.4959, 0, NULL},
+    {"circle_3d.xml", -33.8568, 151.2153, 15.5, NULL},
+    {"point_spaces.xml", 35, -150, 0, NULL},
+    {"device.xml", 26.2124, 127.6809, 0, NULL},
+    {"civic_then_point.xml", 43.0687, 141.3508, 0, NULL},
+    {"wrong_srs.xml", 0, 0, 0, "srsName 'urn:ogc:def:crs:EPSG::4612' is not"},
+    {"no_srs.xml", 0, 0, 0, "has no srsName"},
+    {"missing_pos.xml", 0, 0, 0, "has no gml:pos"},
+    {"empty_pos.xml", 0, 0, 0, "gml:pos has 0 numbers"},
+    {"one_number.xml", 0, 0, 0, "gml:pos has 1 numbers"},
+    {"three_numbers_2d.xml", 0, 0, 0, "gml:pos has 3 numbers"},
+    {"bad_number.xml", 0, 0, 0, "'35.68x12' is not a number"},
+    {"nan.xml", 0, 0, 0, "'nan' is not a number"},
+    {"hex.xml", 0, 0, 0, "'0x23' is not a number"},
+    {"huge_number.xml", 0, 0, 0, "'1e400' is not a number"},
+    {"lat_out_of_range.xml", 0, 0, 0, "is not a latitude and longitude"},
+    {"lon_lat_swapped.xml", 0, 0, 0, "is not a latitude and longitude"},
+    {"radius_negative.xml", 0, 0, 0, "gs:radius -5 m is outside"},
+    {"radius_absurd.xml", 0, 0, 0, "gs:radius 150000 m is outside"},
+    {"radius_feet.xml", 0, 0, 0, "uom is not urn:ogc:def:uom:EPSG::9001"},
+    {"radius_missing.xml", 0, 0, 0, "has no gs:radius"},
+    {"polygon.xml", 0, 0, 0, "shape Polygon is not supported"},
+    {"wrong_gml_ns.xml", 0, 0, 0, "no gml:Point or gs:Circle"},
+    {"no_location.xml", 0, 0, 0, "no gml:Point or gs:Circle"},
+    {"not_presence.xml", 0, 0, 0, "root is not a pidf presence"},
+    {"xxe.xml", 0, 0, 0, "document type declaration is not allowed"},
+    {"xxe_param.xml", 0, 0, 0, "document type declaration is not allowed"},
+    {"external_dtd.xml", 0, 0, 0, "document type declaration is not allowed"},
+    {"billion_laughs.xml", 0, 0, 0, "document type declaration is not allowed"},
+    {"internal_entity.xml", 0, 0, 0, "document type declaration is not allowed"},
+    {"undefined_entity.xml", 0, 0, 0, "Entity 'pos' not defined"},
+    {"truncated.xml", 0, 0, 0, "XML line"},
+};
+
+/* Reads a whole file into a malloc'd buffer; NULL on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+        if (n == cap) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) free(buf);
+            buf = b;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static void test_pidf_files(void)
+{
+    for (size_t i = 0; i < LEN(pidfs); i++) {
+        size_t len;
+        char path[256];
+        snprintf(path, sizeof path, "%s%s", PIDF_DIR, pidfs[i].file);
+        char *xml = slurp(path, &len);
+        CHECK(xml != NULL, "read %s", path);
+        if (!xml) continue;
+        struct geo_fix fix = {-1, -1, -1};
+        kt_err_clear();
+        int rc = geo_pidf_parse(xml, len, &fix);
+        if (!pidfs[i].msg) {
+            CHECK(rc == 0, "%s: rc %d (%s)", pidfs[i].file, rc, kt_errmsg());
+            CHECK(rc == 0 && fix.lat == pidfs[i].lat && fix.lon == pidfs[i].lon &&
+                      fix.radius_m == pidfs[i].radius_m,
+                  "%s: got %g %g r %g", pidfs[i].file, fix.lat, fix.lon, fix.radius_m);
+        } else {
+            CHECK(rc == KT_EINVAL, "%s: rc %d, want KT_EINVAL", pidfs[i].file, rc);
+            CHECK(strstr(kt_errmsg(), pidfs[i].msg) != NULL, "%s: '%s' lacks '%s'", pidfs[i].file,
+                  kt_errmsg(), pidfs[i].msg);
+        }
+        free(xml);
+    }
+}
+
+/* Every proper prefix of a valid document fails cleanly; the size limit holds at 64 KiB. */
+static void test_pidf_limits(void)
+{
+    size_t len;
+    char *xml = slurp(PIDF_DIR "circle.xml", &len);
+    CHECK(xml != NULL, "read circle.xml");
+    if (!xml) return;
+    const char *end = strstr(xml, "</presence>");
+    size_t whole = end ? (size_t)(end - xml) + strlen("</presence>") : len;
+    int bad = 0;
+    struct geo_fix fix;
+    for (size_t n = 0; n < whole; n++)
+        bad += geo_pidf_parse(xml, n, &fix) != KT_EINVAL;
+    CHECK(bad == 0, "%d of %zu truncations were not rejected", bad, whole);
+    CHECK(geo_pidf_parse(xml, whole, &fix) == 0 && fix.radius_m == 850, "the whole document");
+    CHECK(geo_pidf_parse(NULL, 0, &fix) == KT_EINVAL, "NULL document");
+
+    /* Pad with a comment after the root to exactly 64 KiB, then one byte more. */
+    for (size_t target = 65536; target <= 65537; target++) {
+        char *big = malloc(target);
+        if (!big) break;
+        memcpy(big, xml, whole);
+        memcpy(big + whole, "<!--", 4);
+        memset(big + whole + 4, 'x', target - whole - 7);
+        memcpy(big + target - 3, "-->", 3);
+        kt_err_clear();
+        int rc = geo_pidf_parse(big, target, &fix);
+        if (target == 65536)
+            CHECK(rc == 0, "64 KiB document: rc %d (%s)", rc, kt_errmsg());
+        else
+            CHECK(rc == KT_EINVAL && strstr(kt_errmsg(), "over 65536"),
+                  "64 KiB + 1 document: rc %d (%s)", rc, kt_errmsg());
+        free(big);
+    }
+    free(xml);
+}
+
 int main(void)
 {
     test_distance();
@@ -462,5 +593,7 @@ int main(void)
     test_index_random();
     test_areas();
     test_area_limit();
+    test_pidf_files();
+    test_pidf_limits();
     return tap_done();
 }
