@@ -30,6 +30,16 @@ int cli_read_password(char *out, size_t cap);
 /* Prints "keitsu: <message>" for code and returns the exit status 1. */
 int cli_fail(int code);
 
+struct bus;
+struct bus_event;
+struct http_router;
+/* keitsu serve's live events: GET /api/v1/events on bus, and with test_hook the admin-only
+ * POST /api/v1/test/publish {"type","data"?,"scope"?,"module"?,"count"?} (serve_events.c). */
+int serve_events_setup(struct bus *bus, struct http_router *router, int test_hook);
+/* bus_nats_connect()'s handler: another site's wide event, republished on ctx (the local
+ * bus) as a local event. */
+void serve_events_remote(void *ctx, const char *site, const struct bus_event *ev);
+
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_query(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* keitsu serve: the platform server. */
 #include "base/err.h"
 #include "base/log.h"
+#include "bus/bus.h"
 #include "cli/cli.h"
 #include "http/api.h"
 #include "http/http.h"
@@ -76,14 +77,66 @@ static int demo_users(struct platform *p, FILE *out)
     return 0;
 }
 
+/* --- live events and the web console (bus, SSE, static files) --- */
+struct serve_bus_opts {
+    const char *site, *nats, *web;
+    long ring;
+    int test_events;
+};
+
+/* Handles one of the options below; 1 if it was one (*used: it took the value too). */
+static int bus_opt(struct serve_bus_opts *o, const char *a, const char *v, int *used)
+{
+    *used = 0;
+    if (strcmp(a, "--test-events") == 0) return o->test_events = 1;
+    if (!v) return 0;
+    if (strcmp(a, "--site") == 0)
+        o->site = v;
+    else if (strcmp(a, "--nats") == 0)
+        o->nats = v;
+    else if (strcmp(a, "--web") == 0)
+        o->web = v;
+    else if (strcmp(a, "--event-ring") == 0)
+        o->ring = num_arg(a, v, 1, 16L * BUS_RING);
+    else
+        return 0;
+    *used = 1;
+    return 1;
+}
+
+/* Opens the bus (and NATS) and adds the event stream and the static files to router. */
+static int bus_setup(const struct serve_bus_opts *o, struct http_router *router, struct bus **out)
+{
+    /* On failure *out may be set: the caller frees the router, then closes the bus. */
+    int rc = bus_open_ring(o->site, (size_t)o->ring, out);
+    if (rc) return rc;
+    struct bus *bus = *out;
+    if ((o->nats && (rc = bus_nats_connect(bus, o->nats, serve_events_remote, bus))) ||
+        (rc = serve_events_setup(bus, router, o->test_events)))
+        return rc;
+    if (http_router_add_static(router, "/", o->web))
+        kt_log_warn("web console not served: %s", kt_errmsg());
+    if (http_router_add_static(router, "/vendor/leaflet/", "/usr/share/javascript/leaflet"))
+        kt_log_warn("Leaflet not served (install libjs-leaflet): %s", kt_errmsg());
+    return 0;
+}
+/* --- end of live events and the web console --- */
+
 int cmd_serve(int argc, char **argv)
 {
+    struct serve_bus_opts bo = {.site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING};
+    struct bus *bus = NULL;
     const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
     int demo = 0, threads = 32;
     long ttl = 0, demo_persons = 100000, demo_vehicles = 100000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int used;
+        if (bus_opt(&bo, a, v, &used)) {
+            i += used;
+            continue;
+        }
         if (strcmp(a, "--demo") == 0) {
             demo = 1;
             continue;
@@ -134,12 +187,14 @@ int cmd_serve(int argc, char **argv)
         platform_close(&p);
         return cli_fail(rc);
     }
-    struct http_router *router;
+    struct http_router *router = NULL;
     struct http_api api = {.st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor};
     struct http_server *srv = NULL;
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
-        (rc = records_routes(p.records, router)) ||
+        (rc = records_routes(p.records, router)) || (rc = bus_setup(&bo, router, &bus)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
+        http_router_free(router);
+        bus_close(bus);
         platform_close(&p);
         return cli_fail(rc);
     }
@@ -165,6 +220,7 @@ int cmd_serve(int argc, char **argv)
     kt_log_info("shutting down");
     http_server_stop(srv);
     http_router_free(router);
+    bus_close(bus);
     platform_close(&p);
     return 0;
 }

@@ -47,12 +47,39 @@ void http_router_free(struct http_router *r);
 int http_router_add(struct http_router *r, const char *method, const char *pattern, http_handler fn,
                     void *ctx, int flags);
 
+struct bus;
+struct bus_event;
+/* Decides whether subscriber u may receive ev: 1 = send, 0 = skip. Runs on the publishing
+ * thread (must be quick, must not block). */
+typedef int (*http_sse_filter)(void *ctx, const struct auth_user *u, const struct bus_event *ev);
+/* Adds an authenticated GET route at pattern streaming the bus's events as text/event-stream
+ * ("id: SEQ\nevent: TYPE\ndata: JSON\n\n"), filtered per subscriber by filter(ctx, user, ev).
+ * Honours the Last-Event-ID request header (and ?last_event_id= for clients that cannot set
+ * headers): replays the missed events from the ring, or sends "event: resync\ndata: {}" when
+ * they are gone. bus, ctx borrowed; must outlive the server.
+ *
+ * One bus subscription per route, fanned out to each client's bounded queue (4096 events or
+ * 1 MiB); a client whose queue overflows is disconnected and, reconnecting with
+ * Last-Event-ID, gets the rest from the ring (or resync when the replay itself would not fit).
+ * ": keep-alive" every 15 s. http_server_stop() ends the streams; free the router after. */
+int http_router_add_sse(struct http_router *r, const char *pattern, struct bus *bus,
+                        http_sse_filter filter, void *ctx);
+/* Serves the files under dir (borrowed path) at URL prefix (e.g. "/" → web/, "/vendor/leaflet/"
+ * → /usr/share/javascript/leaflet/) for GET/HEAD, public (no auth). "/" prefix maps "/" to
+ * index.html. Refuses "..", NUL, symlinks out of dir; content types by extension (html, js,
+ * mjs, css, json, png, svg, ico, map, webmanifest); Cache-Control no-cache; 404 JSON for
+ * missing files. API routes always take precedence over static files. Hidden files (a path
+ * segment starting with '.') are not served. prefix starts and ends with '/'; KT_ENOTFOUND
+ * if dir is not a directory. */
+int http_router_add_static(struct http_router *r, const char *prefix, const char *dir);
+
 /* Starts serving on listen ("127.0.0.1:8080", "localhost:8080", ":8080"). router and auth are
  * borrowed and must outlive the server. threads: size of the worker pool. */
 int http_server_start(const char *listen, struct http_router *router, struct auth *auth,
                       int threads, struct http_server **out);
 /* The port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *s);
+/* Ends the event streams, then stops the server. */
 void http_server_stop(struct http_server *s);
 
 /* A query-string argument of the request, or NULL. */

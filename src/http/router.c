@@ -2,11 +2,16 @@
 
 #include "base/err.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_ROUTES 128
 #define MAX_SEGS 12
+#define MAX_HUBS 8
+#define MAX_MOUNTS 8
 
 struct route {
     char method[8];
@@ -20,6 +25,10 @@ struct route {
 struct http_router {
     struct route routes[MAX_ROUTES];
     int n;
+    struct sse_hub *hubs[MAX_HUBS];
+    int nhubs;
+    struct http_mount mounts[MAX_MOUNTS];
+    int nmounts;
 };
 
 int http_router_create(struct http_router **out)
@@ -34,6 +43,8 @@ void http_router_free(struct http_router *r)
     for (int i = 0; i < r->n; i++)
         for (int j = 0; j < r->routes[i].nsegs; j++)
             free(r->routes[i].segs[j]);
+    for (int i = 0; i < r->nhubs; i++)
+        http_sse_hub_free(r->hubs[i]);
     free(r);
 }
 
@@ -113,4 +124,61 @@ int http_router_match(const struct http_router *r, const char *method, const cha
         return 0;
     }
     return path_matched ? KT_EMETHOD : KT_ENOTFOUND;
+}
+
+/* The route's handler is never called: the server streams SSE routes itself. */
+static int sse_placeholder(void *ctx, struct http_request *req, struct http_response *resp)
+{
+    (void)ctx, (void)req, (void)resp;
+    return kt_fail(KT_EINTERNAL, "event stream route called as a handler");
+}
+
+int http_router_add_sse(struct http_router *r, const char *pattern, struct bus *bus,
+                        http_sse_filter filter, void *ctx)
+{
+    if (r->nhubs == MAX_HUBS) return kt_fail(KT_EINTERNAL, "too many event streams");
+    struct sse_hub *hub;
+    int rc = http_sse_hub_new(bus, filter, ctx, &hub);
+    if (rc) return rc;
+    if ((rc = http_router_add(r, "GET", pattern, sse_placeholder, hub,
+                              HTTP_AUTH | HTTP_ROUTE_SSE))) {
+        http_sse_hub_free(hub);
+        return rc;
+    }
+    r->hubs[r->nhubs++] = hub;
+    return 0;
+}
+
+void http_router_streams(struct http_router *r, int stopping)
+{
+    for (int i = 0; i < r->nhubs; i++)
+        http_sse_hub_streams(r->hubs[i], stopping);
+}
+
+int http_router_add_static(struct http_router *r, const char *prefix, const char *dir)
+{
+    size_t pl = strlen(prefix);
+    if (r->nmounts == MAX_MOUNTS) return kt_fail(KT_EINTERNAL, "too many static mounts");
+    if (pl == 0 || prefix[0] != '/' || prefix[pl - 1] != '/' || pl >= sizeof r->mounts[0].prefix)
+        return kt_fail(KT_EINVAL, "static prefix must start and end with /: %s", prefix);
+    struct http_mount *m = &r->mounts[r->nmounts];
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(dir, real) || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+        return kt_fail(KT_ENOTFOUND, "no directory %s to serve at %s", dir, prefix);
+    snprintf(m->prefix, sizeof m->prefix, "%s", prefix);
+    snprintf(m->dir, sizeof m->dir, "%s", real);
+    r->nmounts++;
+    return 0;
+}
+
+const struct http_mount *http_router_mount(const struct http_router *r, const char *path)
+{
+    const struct http_mount *best = NULL;
+    for (int i = 0; i < r->nmounts; i++) {
+        size_t pl = strlen(r->mounts[i].prefix);
+        if (strncmp(path, r->mounts[i].prefix, pl) == 0 && (!best || pl > strlen(best->prefix)))
+            best = &r->mounts[i];
+    }
+    return best;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -24,6 +25,9 @@ struct req_state {
     char *body;
     size_t len, cap;
     int too_big;
+    int started;            /* the access handler has seen the headers */
+    int nul_in_url;         /* the URL encodes a NUL byte (%00) */
+    struct sse_client *sse; /* an event stream to end when the request completes */
 };
 
 /* Queues body (malloc'd, consumed) with the headers every answer carries. */
@@ -76,6 +80,43 @@ static int send_error(struct MHD_Connection *conn, int code)
     return send_json(conn, kt_err_http(code), e);
 }
 
+/* A file from a static mount, for GET and HEAD (MHD leaves out the body for HEAD). */
+static int send_static(struct MHD_Connection *conn, const struct http_mount *mnt,
+                       const char *method, const char *url)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        kt_fail(KT_EMETHOD, "%s is not allowed on files", method);
+        return send_error(conn, KT_EMETHOD);
+    }
+    int fd;
+    uint64_t size;
+    const char *ct;
+    int rc = http_static_open(mnt, url, &fd, &size, &ct);
+    if (rc) return send_error(conn, rc);
+    struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", ct);
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    int ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static int send_stream(struct MHD_Connection *conn, struct sse_hub *hub,
+                       const struct http_request *req, struct req_state *rs)
+{
+    struct MHD_Response *r;
+    int rc = http_sse_open(hub, req, &rs->sse, &r);
+    if (rc) return send_error(conn, rc);
+    int ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static const char *bearer(struct MHD_Connection *conn)
 {
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
@@ -87,8 +128,15 @@ static int dispatch(struct http_server *s, struct MHD_Connection *conn, const ch
                     const char *method, struct req_state *rs)
 {
     kt_err_clear();
+    if (rs->nul_in_url) {
+        kt_fail(KT_EINVAL, "the URL may not contain NUL (%%00)");
+        return send_error(conn, KT_EINVAL);
+    }
     struct http_match m;
     int rc = http_router_match(s->router, method, url, &m);
+    const struct http_mount *mnt;
+    if (rc == KT_ENOTFOUND && (mnt = http_router_mount(s->router, url)))
+        return send_static(conn, mnt, method, url);
     if (rc == KT_ENOTFOUND) {
         kt_fail(rc, "no such endpoint: %s %s", method, url);
         return send_error(conn, rc);
@@ -113,6 +161,7 @@ static int dispatch(struct http_server *s, struct MHD_Connection *conn, const ch
         kt_fail(KT_ETOOBIG, "request body is over %d bytes", HTTP_MAX_BODY);
         return send_error(conn, KT_ETOOBIG);
     }
+    if (m.flags & HTTP_ROUTE_SSE) return send_stream(conn, m.ctx, &req, rs);
     json_t *json = NULL;
     if (rs->len > 0) {
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
@@ -164,10 +213,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct http_server *s = cls;
     struct req_state *rs = *con_cls;
-    if (!rs) {
-        rs = calloc(1, sizeof *rs);
-        if (!rs) return MHD_NO;
-        *con_cls = rs;
+    if (!rs) return MHD_NO; /* on_uri could not allocate it */
+    if (!rs->started) {
+        rs->started = 1;
         return MHD_YES;
     }
     if (*upload_size) {
@@ -193,12 +241,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return dispatch(s, conn, url, method, rs) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
+/* First sight of a request (once per request): its state, and the raw URI before MHD decodes
+ * it, where a %00 is still visible. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls, (void)conn;
+    struct req_state *rs = calloc(1, sizeof *rs);
+    if (rs && uri) {
+        for (const char *p = strchr(uri, '%'); p; p = strchr(p + 1, '%'))
+            if (p[1] == '0' && p[2] == '0') rs->nul_in_url = 1;
+    }
+    return rs;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls, (void)conn, (void)toe;
     struct req_state *rs = *con_cls;
     if (rs) {
+        if (rs->sse) http_sse_done(rs->sse);
         free(rs->body);
         free(rs);
     }
@@ -239,12 +301,16 @@ int http_server_start(const char *listen, struct http_router *router, struct aut
     if (!s) return KT_ENOMEM;
     s->router = router;
     s->auth = auth;
-    s->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        &on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(threads > 0 ? threads : 4), MHD_OPTION_NOTIFY_COMPLETED, &on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
+    http_router_streams(router, 0);
+    /* Event streams suspend their connection while they have nothing to send. */
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                                MHD_ALLOW_SUSPEND_RESUME,
+                            0, NULL, NULL, &on_request, s, MHD_OPTION_URI_LOG_CALLBACK, &on_uri, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 0 ? threads : 4),
+                            MHD_OPTION_NOTIFY_COMPLETED, &on_completed, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return kt_fail(KT_EIO, "cannot listen on %s (in use or not permitted)", listen);
@@ -263,6 +329,9 @@ int http_server_port(const struct http_server *s)
 void http_server_stop(struct http_server *s)
 {
     if (!s) return;
+    /* MHD must not be stopped with suspended connections: end the streams (which resumes
+     * them) first. */
+    http_router_streams(s->router, 1);
     MHD_stop_daemon(s->d);
     free(s);
 }
