@@ -32,12 +32,22 @@ int cli_fail(int code);
 
 struct bus;
 struct bus_event;
+struct dispatch;
 struct http_router;
-/* keitsu serve's live events: GET /api/v1/events on bus, and with test_hook the admin-only
- * POST /api/v1/test/publish {"type","data"?,"scope"?,"module"?,"count"?} (serve_events.c). */
-int serve_events_setup(struct bus *bus, struct http_router *router, int test_hook);
-/* bus_nats_connect()'s handler: another site's wide event, republished on ctx (the local
- * bus) as a local event. */
+/* What keitsu serve shares live: the bus and the modules that publish on it. */
+struct serve_live {
+    struct bus *bus;
+    struct dispatch *dispatch;
+};
+/* keitsu serve's live events: GET /api/v1/events on live->bus, filtered per user by the
+ * module that published each event (dispatch's need-to-know for "dispatch" events); with
+ * test_hook also the admin-only POST /api/v1/test/publish {"type","data"?,"scope"?,"module"?,
+ * "count"?} whose events go to users of their scope's station (serve_events.c). live is
+ * borrowed and must outlive the router. */
+int serve_events_setup(struct serve_live *live, struct http_router *router, int test_hook);
+/* bus_nats_connect()'s handler (ctx = struct serve_live): another site's wide event; dispatch
+ * events go to dispatch (local copies of wide-area incidents), others are republished on the
+ * local bus as local events. */
 void serve_events_remote(void *ctx, const char *site, const struct bus_event *ev);
 
 int cmd_serve(int argc, char **argv);
@@ -45,5 +55,11 @@ int cmd_user(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+
+/* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
+ * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed
+ * with dispatch_close(). */
+int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router,
+                         int demo, int avl_stale_s, struct dispatch **out);
 
 #endif

@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "bus/bus.h"
 #include "cli/cli.h"
+#include "dispatch/dispatch.h"
 #include "http/api.h"
 #include "http/http.h"
 
@@ -37,14 +38,18 @@ static long num_arg(const char *opt, const char *v, long lo, long hi)
 static int demo_users(struct platform *p, FILE *out)
 {
     static const struct {
-        const char *name, *role, *agency;
+        const char *name, *role, *agency, *station;
     } users[] = {
-        {"admin", "admin", "警視庁"},
-        {"registrar", "registrar", "警視庁"},
-        {"osaka-registrar", "registrar", "大阪府警察"},
-        {"operator", "query_operator", "警視庁"},
-        {"officer", "officer", "警視庁"},
-        {"auditor", "auditor", "警察庁"},
+        {"admin", "admin", "警視庁", NULL},
+        {"registrar", "registrar", "警視庁", NULL},
+        {"osaka-registrar", "registrar", "大阪府警察", NULL},
+        {"operator", "query_operator", "警視庁", NULL},
+        {"officer", "officer", "警視庁", "S-shinjuku"},
+        {"auditor", "auditor", "警察庁", NULL},
+        {"taker", "call_taker", "警視庁", NULL},
+        {"dispatcher", "dispatcher", "警視庁", NULL},
+        {"supervisor", "supervisor", "警視庁", NULL},
+        {"shinjuku", "station", "警視庁", "S-shinjuku"},
     };
     char path[1100];
     snprintf(path, sizeof path, "%s/demo-credentials", p->data_dir);
@@ -59,11 +64,14 @@ static int demo_users(struct platform *p, FILE *out)
             randombytes_buf(raw, sizeof raw);
             sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE);
             int rc = auth_user_add(p->st, users[i].name, users[i].role, users[i].agency, pw);
+            if (!rc && users[i].station)
+                rc = auth_user_set_station(p->st, users[i].name, users[i].station);
             if (rc && rc != KT_ECONFLICT) {
                 fclose(f);
                 return rc;
             }
-            fprintf(f, "%s %s %s %s\n", users[i].name, pw, users[i].role, users[i].agency);
+            fprintf(f, "%s %s %s %s%s%s\n", users[i].name, pw, users[i].role, users[i].agency,
+                    users[i].station ? " " : "", users[i].station ? users[i].station : "");
         }
         fclose(f);
         f = fopen(path, "r");
@@ -80,7 +88,7 @@ static int demo_users(struct platform *p, FILE *out)
 /* --- live events and the web console (bus, SSE, static files) --- */
 struct serve_bus_opts {
     const char *site, *nats, *web;
-    long ring;
+    long ring, avl_stale;
     int test_events;
 };
 
@@ -96,6 +104,8 @@ static int bus_opt(struct serve_bus_opts *o, const char *a, const char *v, int *
         o->nats = v;
     else if (strcmp(a, "--web") == 0)
         o->web = v;
+    else if (strcmp(a, "--avl-stale") == 0)
+        o->avl_stale = num_arg(a, v, 1, 86400);
     else if (strcmp(a, "--event-ring") == 0)
         o->ring = num_arg(a, v, 1, 16L * BUS_RING);
     else
@@ -104,15 +114,18 @@ static int bus_opt(struct serve_bus_opts *o, const char *a, const char *v, int *
     return 1;
 }
 
-/* Opens the bus (and NATS) and adds the event stream and the static files to router. */
-static int bus_setup(const struct serve_bus_opts *o, struct http_router *router, struct bus **out)
+/* Opens the bus, dispatch (通信指令) and NATS, and adds the dispatch routes, the event stream
+ * and the static files to router. On failure live may be partly set: the caller frees the
+ * router, then closes dispatch and the bus. */
+static int bus_setup(const struct serve_bus_opts *o, struct platform *p, int demo,
+                     struct http_router *router, struct serve_live *live)
 {
-    /* On failure *out may be set: the caller frees the router, then closes the bus. */
-    int rc = bus_open_ring(o->site, (size_t)o->ring, out);
+    int rc = bus_open_ring(o->site, (size_t)o->ring, &live->bus);
     if (rc) return rc;
-    struct bus *bus = *out;
-    if ((o->nats && (rc = bus_nats_connect(bus, o->nats, serve_events_remote, bus))) ||
-        (rc = serve_events_setup(bus, router, o->test_events)))
+    struct bus *bus = live->bus;
+    if ((rc = serve_dispatch_setup(p, bus, router, demo, (int)o->avl_stale, &live->dispatch)) ||
+        (o->nats && (rc = bus_nats_connect(bus, o->nats, serve_events_remote, live))) ||
+        (rc = serve_events_setup(live, router, o->test_events)))
         return rc;
     if (http_router_add_static(router, "/", o->web))
         kt_log_warn("web console not served: %s", kt_errmsg());
@@ -124,8 +137,8 @@ static int bus_setup(const struct serve_bus_opts *o, struct http_router *router,
 
 int cmd_serve(int argc, char **argv)
 {
-    struct serve_bus_opts bo = {.site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING};
-    struct bus *bus = NULL;
+    struct serve_bus_opts bo = {.site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING,
+                              .avl_stale = 60};
     const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
     int demo = 0, threads = 32;
     long ttl = 0, demo_persons = 100000, demo_vehicles = 100000;
@@ -190,11 +203,14 @@ int cmd_serve(int argc, char **argv)
     struct http_router *router = NULL;
     struct http_api api = {.st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor};
     struct http_server *srv = NULL;
+    struct serve_live live = {0};
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
-        (rc = records_routes(p.records, router)) || (rc = bus_setup(&bo, router, &bus)) ||
+        (rc = records_routes(p.records, router)) ||
+        (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
         http_router_free(router);
-        bus_close(bus);
+        dispatch_close(live.dispatch);
+        bus_close(live.bus);
         platform_close(&p);
         return cli_fail(rc);
     }
@@ -204,23 +220,26 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     const char *colon = strrchr(listen, ':');
     int port = http_server_port(srv);
-    printf("\nkeitsu 照会センター serving on http://%.*s:%d (store: %s)\n",
+    printf("\nkeitsu 照会センター・通信指令 serving on http://%.*s:%d (store: %s)\n",
            (int)(colon - listen) > 0 ? (int)(colon - listen) : 9,
            (int)(colon - listen) > 0 ? listen : "127.0.0.1", port,
            store_kind(p.st) == STORE_SQLITE ? "SQLite" : "PostgreSQL");
     printf(
+        "console: http://127.0.0.1:%d/  (通信指令台: taker, dispatcher, supervisor;"
+        " 現場端末 PIII: officer)\n"
         "log in:  curl -s -X POST -H 'Content-Type: application/json' "
         "-d '{\"user\":\"NAME\",\"password\":\"PASSWORD\"}' http://127.0.0.1:%d/api/v1/sessions\n"
         "query:   KEITSU_TOKEN=<token> keitsu query person 'ヤマダ タロウ' --reason 'R8-1234'"
         " --server http://127.0.0.1:%d\n",
-        port, port);
+        port, port, port);
     fflush(stdout);
     while (!stop_flag)
         pause();
     kt_log_info("shutting down");
     http_server_stop(srv);
     http_router_free(router);
-    bus_close(bus);
+    dispatch_close(live.dispatch);
+    bus_close(live.bus);
     platform_close(&p);
     return 0;
 }

@@ -4,16 +4,21 @@
 #include "base/err.h"
 #include "bus/bus.h"
 #include "cli/cli.h"
+#include "dispatch/dispatch.h"
 #include "http/http.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Events without a station go to everyone; the others to that station's users. */
-static int station_filter(void *ctx, const struct auth_user *u, const struct bus_event *ev)
+/* Dispatch events by dispatch's rules; test events without a station go to everyone, the
+ * others to that station's users. */
+static int live_filter(void *ctx, const struct auth_user *u, const struct bus_event *ev)
 {
-    (void)ctx;
+    struct serve_live *live = ctx;
+    if (strcmp(ev->module, "dispatch") == 0)
+        return live->dispatch && dispatch_sse_filter(live->dispatch, u, ev);
+    if (strcmp(ev->module, "test") != 0) return 0;
     return ev->scope.station[0] == '\0' || strcmp(ev->scope.station, u->station) == 0;
 }
 
@@ -76,17 +81,22 @@ static int test_publish(void *ctx, struct http_request *req, struct http_respons
 
 void serve_events_remote(void *ctx, const char *site, const struct bus_event *ev)
 {
-    (void)site;
+    struct serve_live *live = ctx;
+    if (strcmp(ev->module, "dispatch") == 0) {
+        if (live->dispatch) dispatch_remote_event(live->dispatch, site, ev);
+        return;
+    }
     /* Another site's wide event, shown to this site's streams; local, so never re-exported. */
     struct bus_scope sc = ev->scope;
     sc.wide = 0;
-    bus_publish(ctx, ev->module, ev->type, &sc, ev->data, NULL);
+    bus_publish(live->bus, ev->module, ev->type, &sc, ev->data, NULL);
 }
 
-int serve_events_setup(struct bus *bus, struct http_router *router, int test_hook)
+int serve_events_setup(struct serve_live *live, struct http_router *router, int test_hook)
 {
-    int rc = http_router_add_sse(router, "/api/v1/events", bus, station_filter, NULL);
+    int rc = http_router_add_sse(router, "/api/v1/events", live->bus, live_filter, live);
     if (!rc && test_hook)
-        rc = http_router_add(router, "POST", "/api/v1/test/publish", test_publish, bus, HTTP_AUTH);
+        rc = http_router_add(router, "POST", "/api/v1/test/publish", test_publish, live->bus,
+                             HTTP_AUTH);
     return rc;
 }

@@ -49,15 +49,16 @@ class Server:
             psql(base, f"CREATE DATABASE {self.pg_db}")
             self.db_url = re.sub(r"/[^/]*$", "/" + self.pg_db, base)
             self.db_args = ["--db", self.db_url]
-        for name, role, agency in users:
-            self.add_user(name, role, agency)
+        for user in users:  # (name, role, agency[, station])
+            self.add_user(*user)
         self.extra = list(extra)
         self.proc = None
         self.start()
 
-    def add_user(self, name, role, agency, password=PASSWORD):
+    def add_user(self, name, role, agency, station=None, password=PASSWORD):
         r = subprocess.run([BIN, "user", "add", "--data", self.dir, name, "--role", role,
-                            "--agency", agency] + self.db_args,
+                            "--agency", agency] + (["--station", station] if station else [])
+                           + self.db_args,
                            input=password + "\n", capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
         return r
