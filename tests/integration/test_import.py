@@ -75,7 +75,7 @@ try:
     creds = {}
     with open(os.path.join(d.dir, "demo-credentials")) as f:
         for line in f:
-            name, pw, role, agency = line.split()
+            name, pw, role, agency = line.split()[:4]
             creds[name] = pw
     tok = d.login("officer", creds["officer"])
     n = d.sql("SELECT COUNT(*) FROM records WHERE type = 'person'")
