@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the query-centre benchmark: in-process and pg_trgm (bench_query), then over HTTP with
-# keep-alive (wrk against keitsu serve on a loopback port, on the same store).
+# Runs the nearest-unit benchmark (bench_geo: the dispatch index against PostGIS KNN), then the
+# query-centre benchmark: in-process and pg_trgm (bench_query), then over HTTP with keep-alive
+# (wrk against keitsu serve on a loopback port, on the same store).
 #
 #   bench/run.sh [BUILD_DIR]                  (make bench calls it with build/)
 #
@@ -8,7 +9,10 @@
 # BENCH_SECONDS (wrk duration per run, 15), BENCH_CONNS (32), BENCH_WRK_THREADS (2),
 # BENCH_SERVE_THREADS (keitsu serve --threads, 16), BENCH_PORT (18089),
 # KEITSU_BENCH_PG (postgresql:// URL for the pg_trgm comparison; skipped when unset), BENCH_PG_Q,
-# BENCH_RESULTS (where the figures are kept, default BUILD_DIR/bench-results).
+# BENCH_RESULTS (where the figures are kept, default BUILD_DIR/bench-results),
+# BENCH_ONLY (geo: only bench_geo; query: only the query-centre benchmark; unset: both).
+# bench_geo reads BENCH_GEO_N, BENCH_GEO_Q, BENCH_GEO_PG_Q and KEITSU_BENCH_GEO_PG (falling back
+# to KEITSU_BENCH_PG); see bench/bench_geo.c.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -21,6 +25,23 @@ PORT=${BENCH_PORT:-18089}
 HERE=$(cd "$(dirname "$0")" && pwd)
 RESULTS=${BENCH_RESULTS:-$BUILD/bench-results}
 URL=http://127.0.0.1:$PORT
+ONLY=${BENCH_ONLY:-}
+case "$ONLY" in
+'' | geo | query) ;;
+*) echo "run.sh: BENCH_ONLY must be geo or query, not '$ONLY'" >&2; exit 1 ;;
+esac
+
+if [ "$ONLY" != query ]; then
+    [ -x "$BUILD/bench_geo" ] || { echo "run.sh: $BUILD/bench_geo is missing; run make bench" >&2; exit 1; }
+    mkdir -p "$RESULTS"
+    echo "== nearest unit (dispatch recommendation): $BUILD/bench_geo"
+    "$BUILD/bench_geo" | tee "$RESULTS/geo.txt"
+    echo
+    if [ "$ONLY" = geo ]; then
+        echo "figures kept in $RESULTS/geo.txt"
+        exit 0
+    fi
+fi
 
 for b in "$BUILD/keitsu" "$BUILD/bench_query"; do
     [ -x "$b" ] || { echo "run.sh: $b is missing; run make bench" >&2; exit 1; }
@@ -96,4 +117,8 @@ kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
 echo
-echo "figures kept in $RESULTS/ (inprocess.txt, http.txt)"
+if [ -z "$ONLY" ]; then
+    echo "figures kept in $RESULTS/ (geo.txt, inprocess.txt, http.txt)"
+else
+    echo "figures kept in $RESULTS/ (inprocess.txt, http.txt)"
+fi

@@ -21,6 +21,8 @@
 #define CELL_DEG 0.01
 #define ROWS 18000 /* 180 / CELL_DEG */
 #define COLS 36000 /* 360 / CELL_DEG */
+/* Reading one point costs about 1/SCAN_PER_LOOKUP of finding one cell in the map. */
+#define SCAN_PER_LOOKUP 8
 /* Slack, in degrees, for a point whose cell came out one rounding step off its true position. */
 #define EDGE_SLACK_DEG 1e-9
 
@@ -59,6 +61,9 @@ struct geo_index {
     int32_t *free_cells;
     size_t nfree;
     size_t live_cells;
+    /* Eligible points in all, and per kind bit: how many a search can hope to find. */
+    size_t eligible;
+    size_t eligible_by_bit[32];
 };
 
 /* ---- open-addressing map (linear probing, backward-shift deletion) ---- */
@@ -230,6 +235,15 @@ static void cell_take(struct geo_index *ix, int32_t id, uint32_t pos)
     cell_release_if_empty(ix, id);
 }
 
+/* Adds (sign 1) or removes (sign -1) e in the eligible counts. */
+static void count_eligible(struct geo_index *ix, const struct entry *e, int sign)
+{
+    if (!e->eligible) return;
+    ix->eligible += (size_t)sign;
+    for (uint32_t k = e->kinds; k; k &= k - 1)
+        ix->eligible_by_bit[__builtin_ctz(k)] += (size_t)sign;
+}
+
 /* ---- public: maintenance ---- */
 
 int geo_index_create(struct geo_index **out)
@@ -261,7 +275,9 @@ int geo_index_put(struct geo_index *ix, int32_t key, double lat, double lon, uin
 
     struct mapent *k = map_find(&ix->keys, key);
     if (k && ix->cells[k->a].code == code) { /* same cell: update in place */
+        count_eligible(ix, &ix->cells[k->a].e[k->b], -1);
         ix->cells[k->a].e[k->b] = e;
+        count_eligible(ix, &e, 1);
         return 0;
     }
     if (!k) {
@@ -277,6 +293,7 @@ int geo_index_put(struct geo_index *ix, int32_t key, double lat, double lon, uin
         return rc;
     }
     if (k) {
+        count_eligible(ix, &ix->cells[k->a].e[k->b], -1);
         cell_take(ix, k->a, k->b);
         k = map_find(&ix->keys, key); /* cell_take does not move key entries, but be plain */
     } else {
@@ -286,6 +303,7 @@ int geo_index_put(struct geo_index *ix, int32_t key, double lat, double lon, uin
     c->e[c->n] = e;
     k->a = id;
     k->b = c->n++;
+    count_eligible(ix, &e, 1);
     return 0;
 }
 
@@ -293,7 +311,10 @@ int geo_index_set_eligible(struct geo_index *ix, int32_t key, int eligible)
 {
     const struct mapent *k = key < 0 ? NULL : map_find(&ix->keys, key);
     if (!k) return kt_fail(KT_ENOTFOUND, "geo index: key %d is not indexed", (int)key);
-    ix->cells[k->a].e[k->b].eligible = eligible ? 1 : 0;
+    struct entry *e = &ix->cells[k->a].e[k->b];
+    count_eligible(ix, e, -1);
+    e->eligible = eligible ? 1 : 0;
+    count_eligible(ix, e, 1);
     return 0;
 }
 
@@ -303,6 +324,7 @@ void geo_index_remove(struct geo_index *ix, int32_t key)
     if (!k) return;
     int32_t id = k->a;
     uint32_t pos = k->b;
+    count_eligible(ix, &ix->cells[id].e[pos], -1);
     map_erase(&ix->keys, k);
     cell_take(ix, id, pos);
 }
@@ -411,41 +433,66 @@ static void scan_all(const struct geo_index *ix, const struct query *q, struct b
         scan_cell(&ix->cells[i], q, b); /* free cells have n == 0 */
 }
 
+/* Rings around the query until the k best are certain, or a full scan once the rings have
+ * cost budget cell look-ups. */
+static void search_rings(const struct geo_index *ix, const struct query *q, struct best *b,
+                         size_t budget)
+{
+    int row0 = cell_row(q->lat), col0 = cell_col(q->lon);
+    size_t spent = 1;
+    visit(ix, row0, col0, q, b);
+    for (int r = 1;; r++) {
+        double lb = ring_bound(q, row0, col0, r);
+        if (lb > q->limit || (b->n == b->k && b->h[0].distance_m < lb)) return;
+        size_t cost = 8 * (size_t)r;
+        /* Rings that cost more than reading every point, or that would wrap onto themselves. */
+        if (spent + cost > budget || 2 * r + 1 >= COLS || r >= ROWS) {
+            b->n = 0;
+            scan_all(ix, q, b);
+            return;
+        }
+        spent += cost;
+        for (int dr = -r; dr <= r; dr++) {
+            if (dr == -r || dr == r) {
+                for (int dc = -r; dc <= r; dc++)
+                    visit(ix, row0 + dr, col0 + dc, q, b);
+            } else {
+                visit(ix, row0 + dr, col0 - r, q, b);
+                visit(ix, row0 + dr, col0 + r, q, b);
+            }
+        }
+    }
+}
+
 size_t geo_index_nearest(const struct geo_index *ix, double lat, double lon, uint32_t kind_mask,
                          double max_m, size_t k, struct geo_hit *out)
 {
     if (!k || !ix->keys.n || !geo_valid(lat, lon)) return 0;
     struct query q = {lat, lon, max_m > 0 ? max_m : INFINITY, kind_mask, lon};
     struct best b = {out, 0, k};
-    int row0 = cell_row(lat), col0 = cell_col(lon);
     /* The ring bounds measure from the query's column: lon 180 (or a hair below, rounded up)
      * sits in column 0, whose edges are near -180. */
-    double centre = col0 * CELL_DEG + CELL_DEG / 2 - 180.0;
+    double centre = cell_col(lon) * CELL_DEG + CELL_DEG / 2 - 180.0;
     if (q.lon_frame - centre > 180.0) q.lon_frame -= 360.0;
-    size_t spent = 1;
-
-    visit(ix, row0, col0, &q, &b);
-    for (int r = 1;; r++) {
-        double lb = ring_bound(&q, row0, col0, r);
-        if (lb > q.limit || (b.n == k && b.h[0].distance_m < lb)) break;
-        size_t cost = 8 * (size_t)r;
-        /* Rings that cost more than every occupied cell, or that would wrap onto themselves. */
-        if (spent + cost > ix->live_cells || 2 * r + 1 >= COLS || r >= ROWS) {
-            b.n = 0;
-            scan_all(ix, &q, &b);
-            break;
-        }
-        spent += cost;
-        for (int dr = -r; dr <= r; dr++) {
-            if (dr == -r || dr == r) {
-                for (int dc = -r; dc <= r; dc++)
-                    visit(ix, row0 + dr, col0 + dc, &q, &b);
-            } else {
-                visit(ix, row0 + dr, col0 - r, &q, &b);
-                visit(ix, row0 + dr, col0 + r, &q, &b);
-            }
-        }
+    /* How many points could match, and so roughly how many cells the rings must open before
+     * the k best are certain (the factor 4 is for the stopping margin). When that costs more
+     * than reading every point, read every point; the same budget stops rings that run long. */
+    size_t matches = ix->eligible;
+    if (kind_mask) {
+        size_t m = 0;
+        for (uint32_t bits = kind_mask; bits; bits &= bits - 1)
+            m += ix->eligible_by_bit[__builtin_ctz(bits)];
+        matches = m < matches ? m : matches;
     }
+    if (!matches) return 0;
+    size_t budget = ix->keys.n / SCAN_PER_LOOKUP;
+    if (budget > ix->live_cells) budget = ix->live_cells;
+    double need =
+        4.0 * (double)(k < matches ? k : matches) * (double)ix->live_cells / (double)matches;
+    if (need > (double)budget)
+        scan_all(ix, &q, &b);
+    else
+        search_rings(ix, &q, &b, budget);
     /* Heap sort in place: nearest first, ties by key. */
     for (size_t n = b.n; n > 1; n--) {
         struct geo_hit t = out[0];
