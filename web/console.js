@@ -1,6 +1,6 @@
 // 指令台: the command-and-dispatch console (call takers, dispatchers, supervisors, admins; the
 // station role gets the same view scoped by the server, without intake and orders).
-import { t, label, onLangChange } from './i18n.js';
+import { t, label, priorityLabel, onLangChange } from './i18n.js';
 import { el, put, clear, $, api, blobUrl, EventStream, jstTime, jstDate, jstDateTime, ageOf, duration,
          warekiOf, fmtCoord } from './util.js';
 import { createMap, drawStations, validLatLon } from './map.js';
@@ -34,7 +34,7 @@ export async function startConsole(me, ui) {
   const typeLabel = (code, fallback) => label(find(S.codes.incident_types, code)) || fallback || code || '';
   const unitStatusLabel = (code) => label(find(S.codes.unit_statuses, code)) || code || '';
   const kindLabel = (code) => label(find(S.codes.unit_kinds, code)) || code || '';
-  const priLabel = (p) => label(find(S.codes.priorities, p)) || t('priority.' + p);
+  const priLabel = (p) => priorityLabel(S.codes.priorities, p);
   const incStatusLabel = (s) => t('status.incident.' + s);
   const stationName = (id) => (id && S.stations.get(id) ? S.stations.get(id).name || id : id || '');
 
@@ -700,8 +700,22 @@ export async function startConsole(me, ui) {
   };
   document.addEventListener('keydown', onKey);
 
+  // Ages tick every second; a fix older than STALE_S is greyed even before the server says so.
+  const STALE_S = 60;
+  let tick = 0;
   const ticker = setInterval(() => {
     for (const td of $('queue-body').querySelectorAll('td.age')) td.textContent = ageOf(td.dataset.created);
+    if (++tick % 5) return;
+    let changed = false;
+    for (const u of S.units.values()) {
+      const at = u.fix_at ? Date.parse(u.fix_at) : NaN;
+      if (!u.stale && Number.isFinite(at) && Date.now() - at > STALE_S * 1000) {
+        u.stale = true;
+        updateUnitMarker(u);
+        changed = true;
+      }
+    }
+    if (changed) renderUnits();
   }, 1000);
 
   let stopped = false;

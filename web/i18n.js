@@ -374,6 +374,13 @@ export function label(entry) {
   return entry.label || entry.code || '';
 }
 
+// A priority's label: the code table's in Japanese, ours in English (the table has no label_en).
+export function priorityLabel(list, p) {
+  const e = (list || []).find((x) => String(x.code) === String(p));
+  if (e && (lang === 'ja' || e.label_en)) return label(e);
+  return dict[lang]['priority.' + p] || (p === undefined || p === null ? '' : String(p));
+}
+
 export function applyI18n(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);

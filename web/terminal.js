@@ -1,6 +1,6 @@
 // PⅢ field terminal: an officer signs on to a unit of the station, sees and acknowledges
 // orders, reports status and position, and exchanges text and photos with the command room.
-import { t, label, onLangChange } from './i18n.js';
+import { t, label, priorityLabel, onLangChange } from './i18n.js';
 import { el, clear, $, api, blobUrl, EventStream, jstTime, jstDateTime, fileToBase64, fmtCoord } from './util.js';
 import { createMap, drawStations, validLatLon } from './map.js';
 
@@ -141,8 +141,7 @@ export async function startTerminal(me, ui) {
     if (S.incMarker) { S.incMarker.remove(); S.incMarker = null; }
     if (changed) { clear($('term-messages')); S.msgIds.clear(); }
     if (!inc) { fitMap(); return; }
-    const pri = find(S.codes.priorities, inc.priority);
-    $('order-pri').textContent = pri ? label(pri) : String(inc.priority || '');
+    $('order-pri').textContent = priorityLabel(S.codes.priorities, inc.priority);
     $('order-pri').className = `pri pri-${inc.priority}`;
     $('order-incident').textContent = inc.id;
     $('order-type').textContent = label(find(S.codes.incident_types, inc.type)) || inc.type_label || inc.type || '';

@@ -27,6 +27,9 @@ const INCIDENT = { lat: 35.6900, lon: 139.7000 };
 const NEAR = { lat: 35.6920, lon: 139.7010 }; // ~240 m from the incident
 const FAR = { lat: 35.7000, lon: 139.7150 };  // ~1.8 km
 
+// an 8x8 red PNG
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=', 'base64');
+
 mkdirSync(OUT, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), 'keitsu-e2e-'));
 const log = (...a) => console.log(`[${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s]`, ...a);
@@ -249,6 +252,14 @@ async function main() {
   await term.locator('#term-messages').getByText(fromRoom).first().waitFor();
   assert.equal(await term.locator('#term-messages b').count(), 0, 'message text is not parsed as HTML');
   log('messages: terminal → console timeline, console → terminal');
+
+  // a photo from the terminal shows in the console as a thumbnail (fetched with the token)
+  await term.locator('#term-photo').setInputFiles({ name: 'scene.png', mimeType: 'image/png', buffer: PNG });
+  await term.locator('#term-photo-send').click();
+  const thumb = con.locator('#detail-attachments [data-testid="attachment-image"][src^="blob:"]').first();
+  await thumb.waitFor();
+  await con.waitForFunction((img) => img.complete && img.naturalWidth === 8, await thumb.elementHandle());
+  log('photo: terminal → console thumbnail');
 
   // still the same pages: everything above came over the live feed, no reload
   assert.equal(await con.evaluate(() => window.__e2eNoReload), 'console', 'console page was not reloaded');
