@@ -4,6 +4,14 @@ import { api, session, $, setUnauthorizedHandler } from './util.js';
 
 const CONSOLE_ROLES = ['call_taker', 'dispatcher', 'supervisor', 'admin', 'station'];
 let current = null; // the started view: { stop() }
+let currentMe = null;
+
+function renderWho() {
+  const me = currentMe;
+  if (!me) return;
+  $('who').textContent = `${me.name || me.user || ''} (${t('role.' + me.role)})${me.station ? ' ' + me.station : ''}`;
+  $('who').dataset.role = me.role;
+}
 
 function show(id) {
   for (const v of ['login-view', 'console-view', 'terminal-view']) $(v).hidden = v !== id;
@@ -23,6 +31,8 @@ function showLogin(msg) {
   session.token = null;
   $('logout').hidden = true;
   $('who').textContent = '';
+  delete $('who').dataset.role;
+  currentMe = null;
   $('view-name').textContent = '';
   $('conn-status').dataset.state = 'off';
   $('conn-status').textContent = '';
@@ -41,8 +51,8 @@ async function start() {
   }
   const role = me.role;
   $('logout').hidden = false;
-  $('who').textContent = `${me.name || me.user || ''} (${t('role.' + role)})${me.station ? ' ' + me.station : ''}`;
-  $('who').dataset.role = role;
+  currentMe = me;
+  renderWho();
   if (CONSOLE_ROLES.includes(role)) {
     show('console-view');
     $('view-name').textContent = t(role === 'station' ? 'app.stationView' : 'app.console');
@@ -81,6 +91,7 @@ $('logout').addEventListener('click', async () => {
 
 $('lang-toggle').addEventListener('click', () => {
   setLang(getLang() === 'ja' ? 'en' : 'ja');
+  renderWho();
   const role = $('who').dataset.role;
   if (role) {
     $('view-name').textContent = t(role === 'officer' ? 'app.terminal' : role === 'station' ? 'app.stationView' : 'app.console');

@@ -463,7 +463,7 @@ export async function startConsole(me, ui) {
     try {
       const r = await api('POST', `/api/v1/incidents/${encodeURIComponent(id)}/query/person`, body);
       d.qResult.dataset.hit = r.hit ? '1' : '0';
-      d.qResult.append(el('div', { class: r.hit ? 'hit' : 'nohit', 'data-testid': 'query-verdict',
+      d.qResult.append(el('div', { class: r.hit ? 'verdict-hit' : 'verdict-nohit', 'data-testid': 'query-verdict',
         text: r.hit ? t('detail.queryHit', { count: r.count }) : t('detail.queryNoHit') }));
       if (r.query_id !== undefined) d.qResult.append(el('div', { class: 'small mono', text: `query_id ${r.query_id}` }));
       const ul = el('ul', { class: 'candidates' });
