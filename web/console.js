@@ -82,7 +82,8 @@ export async function startConsole(me, ui) {
 
   function unitIcon(u) {
     const node = el('div', { class: `unit-marker st-${u.status}${u.stale ? ' stale' : ''}`, 'data-testid': 'unit-marker',
-      'data-id': u.id, 'data-status': u.status, title: `${u.callsign} ${unitStatusLabel(u.status)}${u.stale ? ' — ' + t('units.stale') : ''}` },
+      'data-id': u.id, 'data-status': u.status, 'data-lat': fmtCoord(u.lat), 'data-lon': fmtCoord(u.lon),
+      title: `${u.callsign} ${unitStatusLabel(u.status)}${u.stale ? ' — ' + t('units.stale') : ''}` },
     el('span', { text: u.callsign || u.id }));
     return L.divIcon({ className: 'unit-icon', html: node, iconSize: null, iconAnchor: [0, 10] });
   }

@@ -24,7 +24,8 @@ const T0 = Date.now();
 
 const STATION = 'S-e2e-shinjuku';
 const INCIDENT = { lat: 35.6900, lon: 139.7000 };
-const NEAR = { lat: 35.6920, lon: 139.7010 }; // ~240 m from the incident
+const NEAR = { lat: 35.6920, lon: 139.7010 }; // ~240 m from the incident: reported by the terminal
+const START = { lat: 35.6960, lon: 139.7060 }; // ~870 m: where the near unit is created
 const FAR = { lat: 35.7000, lon: 139.7150 };  // ~1.8 km
 
 // an 8x8 red PNG
@@ -142,7 +143,7 @@ async function main() {
     id: STATION, name: 'E2E新宿警察署',
     area: { type: 'Polygon', coordinates: [[[139.68, 35.68], [139.73, 35.68], [139.73, 35.71], [139.68, 35.71], [139.68, 35.68]]] },
   });
-  const near = (await http(base, 'POST', '/api/v1/units', sup, { callsign: 'E2E新宿1', kind: 'patrol_car', station: STATION, ...NEAR })).id;
+  const near = (await http(base, 'POST', '/api/v1/units', sup, { callsign: 'E2E新宿1', kind: 'patrol_car', station: STATION, ...START })).id;
   const far = (await http(base, 'POST', '/api/v1/units', sup, { callsign: 'E2E新宿2', kind: 'patrol_car', station: STATION, ...FAR })).id;
   assert.ok(near && far, 'unit ids');
   const codes = await http(base, 'GET', '/api/v1/dispatch/codes', sup);
@@ -187,6 +188,14 @@ async function main() {
   assert.equal(await term.locator('#order-none').isVisible(), true, 'no order yet');
   assert.equal(await term.locator('[data-testid="status-btn-on_scene"]').isDisabled(), true, '現着 disabled while available');
   log('terminal: signed on to ' + near);
+
+  // terminal: report a position by hand; the console's map follows live
+  await term.locator('#pos-lat').fill(String(NEAR.lat));
+  await term.locator('#pos-lon').fill(String(NEAR.lon));
+  await term.locator('#pos-send').click();
+  await term.locator('#pos-state:not(:empty)').waitFor();
+  await con.locator(`[data-testid="unit-marker"][data-id="${near}"][data-lat="${NEAR.lat.toFixed(5)}"][data-lon="${NEAR.lon.toFixed(5)}"]`).waitFor();
+  log('terminal: position sent; console marker moved');
 
   // console: take a 110 call with the form (F2), location by clicking would also do
   await con.keyboard.press('F2');
