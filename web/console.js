@@ -408,7 +408,7 @@ export async function startConsole(me, ui) {
           .catch(() => { img.alt = `${t('detail.image')} (${t('err.network')})`; });
       }
       img.addEventListener('click', () => { if (img.src) window.open(img.src, '_blank', 'noopener'); });
-      put(li, img, a.text ? el('span', { class: 'text', text: a.text }) : null);
+      li.append(el('span', { class: 'text' }, img, a.text ? el('div', { text: a.text }) : null));
     } else {
       li.append(el('span', { class: 'text', text: a.text || '' }));
     }

@@ -180,8 +180,7 @@ export async function startTerminal(me, ui) {
       const img = el('img', { class: 'thumb', alt: m.caption || m.text || t('term.photo') });
       blobUrl(`/api/v1/incidents/${encodeURIComponent(m.incident)}/attachments/${encodeURIComponent(m.id)}`)
         .then((u) => { img.src = u; }).catch(() => {});
-      li.append(img);
-      if (m.caption || m.text) li.append(el('span', { class: 'text', text: m.caption || m.text }));
+      li.append(el('span', { class: 'text' }, img, m.caption || m.text ? el('div', { text: m.caption || m.text }) : null));
     } else {
       li.append(el('span', { class: 'text', text: m.text || '' }));
     }
