@@ -209,11 +209,34 @@ export async function startConsole(me, ui) {
       el('td', { text: kindLabel(u.kind) }),
       el('td', { text: stationName(u.station) }),
       el('td', null, el('span', { class: `ust st-${u.status}`, 'data-testid': 'unit-status', 'data-status': u.status, text: unitStatusLabel(u.status) }),
-        u.stale ? el('span', { class: 'stale-flag', title: t('units.stale'), text: ' ⌛' }) : null),
+        u.stale ? el('span', { class: 'stale-flag', title: t('units.stale'), text: ' ⌛' }) : null,
+        canSetStatus(u) ? statusSetter(u) : null),
       el('td', null, u.incident ? el('button', { type: 'button', class: 'link mono', text: u.incident, onclick: () => select(u.incident) }) : '')));
     }
     $('units-empty').hidden = list.length > 0;
     $('units-count').textContent = String(list.length);
+  }
+
+  // Dispatchers may set any unit's status, a station its own units' (the server decides).
+  function canSetStatus(u) {
+    return can.order || (me.role === 'station' && me.station && u.station === me.station);
+  }
+
+  function statusSetter(u) {
+    const sel = el('select', { class: 'status-set', 'data-testid': 'unit-status-set', title: t('units.setStatus'),
+      'aria-label': `${u.callsign} ${t('units.setStatus')}`, onclick: (e) => e.stopPropagation(),
+      onchange: async () => {
+        const status = sel.value;
+        sel.value = '';
+        if (!status) return;
+        try {
+          applyUnit(await api('POST', `/api/v1/units/${encodeURIComponent(u.id)}/status`, { status }));
+        } catch (e) { ui.toast(t('err.generic', { msg: e.message }), 'error'); }
+      } }, el('option', { value: '', text: '▾' }));
+    for (const x of S.codes.unit_statuses || []) {
+      if (x.code !== u.status) sel.append(el('option', { value: x.code, text: label(x) }));
+    }
+    return sel;
   }
 
   // ---------- incident detail ----------

@@ -51,6 +51,7 @@ const dict = {
     'units.col.incident': '事案',
     'units.stale': '位置情報が古い',
     'units.nofix': '位置未取得',
+    'units.setStatus': '状態を変更',
 
     'intake.open': '110番受理 (F2)',
     'intake.title': '110番受理',
@@ -216,6 +217,7 @@ const dict = {
     'units.col.incident': 'Incident',
     'units.stale': 'Position is stale',
     'units.nofix': 'No position yet',
+    'units.setStatus': 'Set status',
 
     'intake.open': 'New call (F2)',
     'intake.title': 'New 110 call',
