@@ -183,7 +183,8 @@ export class EventStream {
   start() {
     if (!this.stopped) return;
     this.stopped = false;
-    this.loop();
+    this.gen = (this.gen || 0) + 1;
+    this.loop(this.gen);
   }
 
   stop() {
@@ -192,9 +193,10 @@ export class EventStream {
     clearInterval(this.watchdog);
   }
 
-  async loop() {
+  async loop(gen) {
     let backoff = 500;
-    while (!this.stopped) {
+    const dead = () => this.stopped || this.gen !== gen;
+    while (!dead()) {
       this.h.onState && this.h.onState('connecting');
       const ctrl = new AbortController();
       this.ctrl = ctrl;
@@ -212,21 +214,21 @@ export class EventStream {
         }
         this.h.onState && this.h.onState('live');
         backoff = 500;
-        await this.read(r.body, ctrl);
+        await this.read(r.body, ctrl, dead);
       } catch (e) {
-        if (this.stopped) break;
+        if (dead()) break;
         console.warn('event stream:', e && e.message ? e.message : e);
       } finally {
         clearInterval(this.watchdog);
       }
-      if (this.stopped) break;
+      if (dead()) break;
       this.h.onState && this.h.onState('down');
       await new Promise((res) => setTimeout(res, backoff * (0.75 + Math.random() * 0.5)));
       backoff = Math.min(backoff * 2, 15000);
     }
   }
 
-  async read(body, ctrl) {
+  async read(body, ctrl, dead) {
     const reader = body.getReader();
     const dec = new TextDecoder('utf-8');
     let buf = '';
@@ -238,6 +240,7 @@ export class EventStream {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) throw new Error('stream ended');
+      if (dead()) return;
       lastByte = Date.now();
       buf += dec.decode(value, { stream: true });
       for (;;) {
