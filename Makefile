@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all test asan fuzz fuzz-run bench demo clean format
+.PHONY: all test e2e asan fuzz fuzz-run bench demo clean format
 
 all:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -10,6 +10,10 @@ all:
 
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# Browser end-to-end test of the console and the field terminal (headless Chromium, real server).
+e2e: all
+	cd tests/e2e && npm ci --no-audit --no-fund && KEITSU_BIN=$(abspath $(BUILD))/keitsu node dispatch.spec.mjs
 
 asan:
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKEITSU_SANITIZE=ON >/dev/null

@@ -1,0 +1,393 @@
+// Every user-visible string of the console and the field terminal, Japanese first.
+// t(key, vars) looks a key up in the current language (falling back to Japanese, then the key);
+// {name} placeholders are replaced by vars.name. Static markup names its string with
+// data-i18n="key" (text), data-i18n-title, data-i18n-placeholder or data-i18n-aria;
+// applyI18n() fills them. The language is kept in localStorage ("keitsu.lang").
+
+const dict = {
+  ja: {
+    'app.title': '警通 通信指令システム',
+    'app.console': '指令台',
+    'app.terminal': 'PⅢ 端末',
+    'app.stationView': '警察署 表示',
+    'lang.toggle': 'English',
+    'lang.toggleTitle': '表示言語を切り替える',
+    'login.title': 'ログイン',
+    'login.user': 'ユーザー名',
+    'login.password': 'パスワード',
+    'login.submit': 'ログイン',
+    'login.failed': 'ログインできません: {msg}',
+    'login.locked': 'アカウントがロックされています',
+    'logout': 'ログアウト',
+    'conn.live': '受信中',
+    'conn.connecting': '接続中…',
+    'conn.down': '切断 — 再接続待ち',
+    'conn.title': 'リアルタイム受信の状態',
+    'role.call_taker': '110番受付',
+    'role.dispatcher': '指令',
+    'role.supervisor': '総合指令',
+    'role.station': '警察署',
+    'role.officer': '警察官 (PⅢ)',
+    'role.admin': '管理者',
+    'err.generic': 'エラー: {msg}',
+    'err.network': '通信エラー',
+    'err.role': 'この役割 ({role}) では指令台・端末を使用できません',
+
+    'queue.title': '事案一覧',
+    'queue.empty': '対応中の事案はありません',
+    'queue.col.pri': '優先',
+    'queue.col.id': '事案番号',
+    'queue.col.type': '種別',
+    'queue.col.address': '場所',
+    'queue.col.status': '状態',
+    'queue.col.time': '受理',
+    'queue.col.age': '経過',
+    'units.title': '勤務員・車両',
+    'units.empty': '登録された車両はありません',
+    'units.col.callsign': '呼出名称',
+    'units.col.kind': '種別',
+    'units.col.station': '所属',
+    'units.col.status': '状態',
+    'units.col.incident': '事案',
+    'units.stale': '位置情報が古い',
+    'units.nofix': '位置未取得',
+    'units.setStatus': '状態を変更',
+
+    'intake.open': '110番受理 (F2)',
+    'intake.title': '110番受理',
+    'intake.caller': '発信者番号',
+    'intake.withheld': '非通知 (184)',
+    'intake.lat': '緯度',
+    'intake.lon': '経度',
+    'intake.mapHint': '地図をクリックして位置を指定',
+    'intake.uncertainty': '誤差 (m)',
+    'intake.address': '発生場所',
+    'intake.type': '種別',
+    'intake.priority': '優先度',
+    'intake.priorityAuto': '(種別の既定値)',
+    'intake.narrative': '通報内容',
+    'intake.wide': '広域',
+    'intake.submit': '受理登録 (Ctrl+Enter)',
+    'intake.cancel': '閉じる (Esc)',
+    'intake.created': '受理しました: {id}',
+    'intake.station': '管轄: {station}',
+    'intake.noStation': '管轄署なし',
+    'intake.duplicates': '重複の可能性がある事案',
+    'intake.noDuplicates': '重複の可能性がある事案はありません',
+    'intake.prior': '過去の通報',
+    'intake.noPrior': '過去の通報はありません',
+    'intake.merge': '統合',
+    'intake.mergeConfirm': '{id} を {into} に統合しますか?',
+    'intake.merged': '{into} に統合しました',
+    'intake.dupInfo': '{distance} m・{age}前',
+    'intake.needType': '種別を選択してください',
+    'intake.needLocation': '緯度・経度は両方入力してください',
+
+    'detail.title': '事案詳細',
+    'detail.none': '事案を選択してください',
+    'detail.caller': '発信者',
+    'detail.withheld': '非通知',
+    'detail.address': '場所',
+    'detail.location': '位置',
+    'detail.station': '管轄',
+    'detail.created': '受理',
+    'detail.dispatchedAt': '指令',
+    'detail.onSceneAt': '現着',
+    'detail.closedAt': '終結',
+    'detail.narrative': '通報内容',
+    'detail.wide': '広域',
+    'detail.mergedInto': '統合先',
+    'detail.disposition': '処理結果',
+    'detail.units': '指令中の勤務員',
+    'detail.noUnits': '指令された車両はありません',
+    'detail.release': '解除',
+    'detail.acked': '了解済',
+    'detail.notAcked': '未了解',
+    'detail.timeline': '経過',
+    'detail.attachments': '添付・メッセージ',
+    'detail.noAttachments': 'なし',
+    'detail.recommend': '推奨車両',
+    'detail.recommendLoad': '推奨車両を表示 (R)',
+    'detail.noRecommend': '指令可能な車両がありません',
+    'detail.dispatch': '指令',
+    'detail.eta': '到着予想 {eta}',
+    'detail.distance': '{km} km',
+    'detail.close': '終結',
+    'detail.closeSubmit': '終結する',
+    'detail.closeNote': '備考',
+    'detail.closeConfirm': '{id} を終結しますか?',
+    'detail.query': '照会 (人物)',
+    'detail.queryName': '氏名',
+    'detail.queryBirth': '生年月日',
+    'detail.querySubmit': '照会',
+    'detail.queryHit': 'ヒット ({count}件)',
+    'detail.queryNoHit': 'ノーヒット',
+    'detail.queryMore': 'ほかにも候補があります',
+    'detail.message': 'メッセージ',
+    'detail.messageSend': '送信',
+    'detail.image': '画像',
+    'detail.by': '{by}',
+
+    'status.incident.open': '受理',
+    'status.incident.dispatched': '指令済',
+    'status.incident.on_scene': '現着',
+    'status.incident.closed': '終結',
+    'status.incident.merged': '統合',
+    'priority.1': '緊急',
+    'priority.2': '至急',
+    'priority.3': '通常',
+
+    'alert.title': '緊急配備',
+
+    'term.signonTitle': '乗務する車両を選択',
+    'term.signon': '乗務',
+    'term.noUnits': '所属の車両が見つかりません',
+    'term.manualId': '車両ID',
+    'term.unit': '車両',
+    'term.status': '状態',
+    'term.signoff': '車両選択に戻る',
+    'term.order': '指令',
+    'term.noOrder': '指令はありません',
+    'term.ack': '了解 (A)',
+    'term.acked': '了解済',
+    'term.position': '位置送信',
+    'term.posSend': '位置を送信',
+    'term.posSent': '送信しました {time}',
+    'term.geo': 'GPS 自動送信',
+    'term.geoUnavailable': 'GPS は使用できません',
+    'term.messages': 'メッセージ',
+    'term.msgSend': '送信',
+    'term.photo': '写真',
+    'term.photoSend': '写真を送信',
+    'term.noIncident': '事案に指令されていないため送信できません',
+    'term.status.en_route': '出向',
+    'term.status.on_scene': '現着',
+    'term.status.transporting': '搬送',
+    'term.status.out_of_service': '非稼働',
+    'term.status.available': '待機',
+
+    'time.s': '{n}秒',
+    'time.m': '{n}分',
+    'time.h': '{n}時間{m}分',
+    'map.grid': '経緯線',
+  },
+  en: {
+    'app.title': 'keitsu Command and Dispatch',
+    'app.console': 'Dispatch console',
+    'app.terminal': 'Field terminal',
+    'app.stationView': 'Station view',
+    'lang.toggle': '日本語',
+    'lang.toggleTitle': 'Switch display language',
+    'login.title': 'Sign in',
+    'login.user': 'User name',
+    'login.password': 'Password',
+    'login.submit': 'Sign in',
+    'login.failed': 'Cannot sign in: {msg}',
+    'login.locked': 'The account is locked',
+    'logout': 'Sign out',
+    'conn.live': 'Live',
+    'conn.connecting': 'Connecting…',
+    'conn.down': 'Disconnected — retrying',
+    'conn.title': 'Live feed state',
+    'role.call_taker': 'Call taker',
+    'role.dispatcher': 'Dispatcher',
+    'role.supervisor': 'Supervisor',
+    'role.station': 'Police station',
+    'role.officer': 'Officer (terminal)',
+    'role.admin': 'Administrator',
+    'err.generic': 'Error: {msg}',
+    'err.network': 'Network error',
+    'err.role': 'The role {role} cannot use the console or the terminal',
+
+    'queue.title': 'Incidents',
+    'queue.empty': 'No active incidents',
+    'queue.col.pri': 'Pri',
+    'queue.col.id': 'Incident',
+    'queue.col.type': 'Type',
+    'queue.col.address': 'Location',
+    'queue.col.status': 'Status',
+    'queue.col.time': 'Received',
+    'queue.col.age': 'Age',
+    'units.title': 'Units',
+    'units.empty': 'No units',
+    'units.col.callsign': 'Callsign',
+    'units.col.kind': 'Kind',
+    'units.col.station': 'Station',
+    'units.col.status': 'Status',
+    'units.col.incident': 'Incident',
+    'units.stale': 'Position is stale',
+    'units.nofix': 'No position yet',
+    'units.setStatus': 'Set status',
+
+    'intake.open': 'New call (F2)',
+    'intake.title': 'New 110 call',
+    'intake.caller': 'Caller number',
+    'intake.withheld': 'Withheld (184)',
+    'intake.lat': 'Latitude',
+    'intake.lon': 'Longitude',
+    'intake.mapHint': 'Click the map to set the location',
+    'intake.uncertainty': 'Uncertainty (m)',
+    'intake.address': 'Address',
+    'intake.type': 'Type',
+    'intake.priority': 'Priority',
+    'intake.priorityAuto': '(type default)',
+    'intake.narrative': 'Narrative',
+    'intake.wide': 'Wide-area',
+    'intake.submit': 'Create incident (Ctrl+Enter)',
+    'intake.cancel': 'Close (Esc)',
+    'intake.created': 'Created {id}',
+    'intake.station': 'Station: {station}',
+    'intake.noStation': 'No responsible station',
+    'intake.duplicates': 'Possible duplicates',
+    'intake.noDuplicates': 'No possible duplicates',
+    'intake.prior': 'Prior calls',
+    'intake.noPrior': 'No prior calls',
+    'intake.merge': 'Merge',
+    'intake.mergeConfirm': 'Merge {id} into {into}?',
+    'intake.merged': 'Merged into {into}',
+    'intake.dupInfo': '{distance} m, {age} ago',
+    'intake.needType': 'Choose a type',
+    'intake.needLocation': 'Enter both latitude and longitude',
+
+    'detail.title': 'Incident',
+    'detail.none': 'Select an incident',
+    'detail.caller': 'Caller',
+    'detail.withheld': 'Withheld',
+    'detail.address': 'Location',
+    'detail.location': 'Position',
+    'detail.station': 'Station',
+    'detail.created': 'Received',
+    'detail.dispatchedAt': 'Dispatched',
+    'detail.onSceneAt': 'On scene',
+    'detail.closedAt': 'Closed',
+    'detail.narrative': 'Narrative',
+    'detail.wide': 'Wide-area',
+    'detail.mergedInto': 'Merged into',
+    'detail.disposition': 'Disposition',
+    'detail.units': 'Assigned units',
+    'detail.noUnits': 'No units assigned',
+    'detail.release': 'Release',
+    'detail.acked': 'Acknowledged',
+    'detail.notAcked': 'Not acknowledged',
+    'detail.timeline': 'Timeline',
+    'detail.attachments': 'Attachments and messages',
+    'detail.noAttachments': 'None',
+    'detail.recommend': 'Recommended units',
+    'detail.recommendLoad': 'Recommend units (R)',
+    'detail.noRecommend': 'No unit available',
+    'detail.dispatch': 'Dispatch',
+    'detail.eta': 'ETA {eta}',
+    'detail.distance': '{km} km',
+    'detail.close': 'Close',
+    'detail.closeSubmit': 'Close incident',
+    'detail.closeNote': 'Note',
+    'detail.closeConfirm': 'Close {id}?',
+    'detail.query': 'Person query',
+    'detail.queryName': 'Name',
+    'detail.queryBirth': 'Birth date',
+    'detail.querySubmit': 'Query',
+    'detail.queryHit': 'HIT ({count})',
+    'detail.queryNoHit': 'No hit',
+    'detail.queryMore': 'More candidates exist',
+    'detail.message': 'Message',
+    'detail.messageSend': 'Send',
+    'detail.image': 'Image',
+    'detail.by': '{by}',
+
+    'status.incident.open': 'Open',
+    'status.incident.dispatched': 'Dispatched',
+    'status.incident.on_scene': 'On scene',
+    'status.incident.closed': 'Closed',
+    'status.incident.merged': 'Merged',
+    'priority.1': 'Emergency',
+    'priority.2': 'Urgent',
+    'priority.3': 'Routine',
+
+    'alert.title': 'Deployment alert',
+
+    'term.signonTitle': 'Choose your unit',
+    'term.signon': 'Sign on',
+    'term.noUnits': 'No units of your station found',
+    'term.manualId': 'Unit id',
+    'term.unit': 'Unit',
+    'term.status': 'Status',
+    'term.signoff': 'Back to unit choice',
+    'term.order': 'Order',
+    'term.noOrder': 'No order',
+    'term.ack': 'Acknowledge (A)',
+    'term.acked': 'Acknowledged',
+    'term.position': 'Position',
+    'term.posSend': 'Send position',
+    'term.posSent': 'Sent {time}',
+    'term.geo': 'Send GPS automatically',
+    'term.geoUnavailable': 'GPS not available',
+    'term.messages': 'Messages',
+    'term.msgSend': 'Send',
+    'term.photo': 'Photo',
+    'term.photoSend': 'Send photo',
+    'term.noIncident': 'Not assigned to an incident',
+    'term.status.en_route': 'En route',
+    'term.status.on_scene': 'On scene',
+    'term.status.transporting': 'Transporting',
+    'term.status.out_of_service': 'Out of service',
+    'term.status.available': 'Available',
+
+    'time.s': '{n}s',
+    'time.m': '{n}m',
+    'time.h': '{n}h{m}m',
+    'map.grid': 'Grid',
+  },
+};
+
+const KEY = 'keitsu.lang';
+let lang = 'ja';
+try {
+  const saved = localStorage.getItem(KEY);
+  if (saved === 'en' || saved === 'ja') lang = saved;
+} catch (_) { /* storage unavailable: stay Japanese */ }
+
+const listeners = [];
+
+export function getLang() { return lang; }
+
+export function setLang(l) {
+  if (l !== 'ja' && l !== 'en') return;
+  lang = l;
+  try { localStorage.setItem(KEY, l); } catch (_) { /* ignore */ }
+  document.documentElement.lang = l;
+  applyI18n(document);
+  for (const fn of listeners) fn(l);
+}
+
+export function onLangChange(fn) { listeners.push(fn); }
+
+export function t(key, vars) {
+  let s = dict[lang][key];
+  if (s === undefined) s = dict.ja[key];
+  if (s === undefined) return key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
+  return s;
+}
+
+// A code-table entry's label in the current language (entries carry label and label_en).
+export function label(entry) {
+  if (!entry) return '';
+  if (lang === 'en' && entry.label_en) return entry.label_en;
+  return entry.label || entry.code || '';
+}
+
+// A priority's label: the code table's in Japanese, ours in English (the table has no label_en).
+export function priorityLabel(list, p) {
+  const e = (list || []).find((x) => String(x.code) === String(p));
+  if (e && (lang === 'ja' || e.label_en)) return label(e);
+  return dict[lang]['priority.' + p] || (p === undefined || p === null ? '' : String(p));
+}
+
+export function applyI18n(root) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+}
+
+document.documentElement.lang = lang;
