@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kt_err_clear();
     int rc = dispatch_eido_to_incident(eido, &body, ext, sizeof ext);
     if (rc == 0) {
-        if (!body || !ext[0] || !dispatch_type_find(json_string_value(json_object_get(body, "type"))))
+        if (!body || !ext[0] ||
+            !dispatch_type_find(json_string_value(json_object_get(body, "type"))))
             abort();
         json_t *lat = json_object_get(body, "lat"), *lon = json_object_get(body, "lon");
         if (!lat != !lon) abort();

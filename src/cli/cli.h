@@ -59,7 +59,7 @@ int cmd_audit(int argc, char **argv);
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed
  * with dispatch_close(). */
-int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router,
-                         int demo, int avl_stale_s, struct dispatch **out);
+int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router, int demo,
+                         int avl_stale_s, struct dispatch **out);
 
 #endif

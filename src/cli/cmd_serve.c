@@ -137,8 +137,8 @@ static int bus_setup(const struct serve_bus_opts *o, struct platform *p, int dem
 
 int cmd_serve(int argc, char **argv)
 {
-    struct serve_bus_opts bo = {.site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING,
-                              .avl_stale = 60};
+    struct serve_bus_opts bo = {
+        .site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING, .avl_stale = 60};
     const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
     int demo = 0, threads = 32;
     long ttl = 0, demo_persons = 100000, demo_vehicles = 100000;

@@ -3,8 +3,8 @@
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
 
-int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router,
-                         int demo, int avl_stale_s, struct dispatch **out)
+int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router, int demo,
+                         int avl_stale_s, struct dispatch **out)
 {
     struct dispatch_config cfg = {.avl_stale_s = avl_stale_s, .records = p->records};
     int rc = dispatch_open(p->st, p->audit, bus, &cfg, out);

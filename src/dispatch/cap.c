@@ -355,8 +355,8 @@ static int parse_info(xmlNodePtr info, json_t *out)
     /* The incident id is the parameter named "incident"; other parameters are not ours. */
     for (xmlNodePtr p = interop_xml_child(info, CAP_NS, "parameter", 0); p; p = p->next) {
         xmlNodePtr name = interop_xml_child(p, CAP_NS, "valueName", 0);
-        if (p->type != XML_ELEMENT_NODE || !name || strcmp((const char *)p->name, "parameter") || !p->ns ||
-            strcmp((const char *)p->ns->href, CAP_NS))
+        if (p->type != XML_ELEMENT_NODE || !name || strcmp((const char *)p->name, "parameter") ||
+            !p->ns || strcmp((const char *)p->ns->href, CAP_NS))
             continue;
         char *t = interop_xml_text(name);
         int ours = t && strcmp(t, "incident") == 0;

@@ -108,8 +108,7 @@ int chg_commit(struct chg *c, const char *action, const char *tl_kind, const cha
         l->status = w->status;
         memcpy(l->incident, w->incident, sizeof l->incident);
         memcpy(l->signed_on, w->signed_on, sizeof l->signed_on);
-        if (l->has_fix)
-            geo_index_set_eligible(d->ix, l->key, dsp_unit_eligible(l));
+        if (l->has_fix) geo_index_set_eligible(d->ix, l->key, dsp_unit_eligible(l));
     }
     pthread_rwlock_unlock(&d->rw);
     if (change && c->live) dsp_publish_incident(d, c->live, change);

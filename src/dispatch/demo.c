@@ -37,10 +37,9 @@ int dispatch_demo_load(struct dispatch *d, const struct auth_user *u)
     for (size_t i = 0; i < sizeof stations / sizeof stations[0]; i++) {
         double a0 = stations[i].lat0, a1 = stations[i].lat1;
         double o0 = stations[i].lon0, o1 = stations[i].lon1;
-        json_t *body = json_pack(
-            "{s:s,s:s,s:{s:s,s:[[[f,f],[f,f],[f,f],[f,f],[f,f]]]}}", "id", stations[i].id, "name",
-            stations[i].name, "area", "type", "Polygon", "coordinates", o0, a0, o1, a0, o1, a1, o0,
-            a1, o0, a0);
+        json_t *body = json_pack("{s:s,s:s,s:{s:s,s:[[[f,f],[f,f],[f,f],[f,f],[f,f]]]}}", "id",
+                                 stations[i].id, "name", stations[i].name, "area", "type",
+                                 "Polygon", "coordinates", o0, a0, o1, a0, o1, a1, o0, a1, o0, a0);
         int rc = body ? dsp_station_create(d, u, body) : KT_ENOMEM;
         json_decref(body);
         if (rc) return rc;
@@ -62,16 +61,16 @@ int dispatch_demo_load(struct dispatch *d, const struct auth_user *u)
                 if (rc) return rc;
             }
         }
-        json_t *kb = json_pack("{s:s,s:s,s:s,s:f,s:f}", "callsign", stations[i].koban, "kind",
-                               "koban", "station", stations[i].id, "lat", (a0 + a1) / 2, "lon",
-                               (o0 + o1) / 2);
+        json_t *kb =
+            json_pack("{s:s,s:s,s:s,s:f,s:f}", "callsign", stations[i].koban, "kind", "koban",
+                      "station", stations[i].id, "lat", (a0 + a1) / 2, "lon", (o0 + o1) / 2);
         char id[16];
         rc = kb ? dsp_unit_create(d, u, kb, id, sizeof id) : KT_ENOMEM;
         json_decref(kb);
         if (rc) return rc;
     }
-    json_t *heli = json_pack("{s:s,s:s,s:s,s:f,s:f}", "callsign", "はやぶさ1", "kind",
-                             "helicopter", "station", "S-shinjuku", "lat", 35.690, "lon", 139.700);
+    json_t *heli = json_pack("{s:s,s:s,s:s,s:f,s:f}", "callsign", "はやぶさ1", "kind", "helicopter",
+                             "station", "S-shinjuku", "lat", 35.690, "lon", 139.700);
     char id[16];
     int rc = heli ? dsp_unit_create(d, u, heli, id, sizeof id) : KT_ENOMEM;
     json_decref(heli);

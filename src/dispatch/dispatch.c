@@ -59,8 +59,8 @@ static int load_units(struct dispatch *d, struct store_conn *c)
         if (u.kind < 0) u.kind = 0;
         snprintf(u.station, sizeof u.station, "%s", store_rows_get(r, k, 3));
         snprintf(u.agency, sizeof u.agency, "%s", store_rows_get(r, k, 4));
-        int st = dsp_status_from_name(dispatch_unit_status_names, UNIT_NSTATUS,
-                                      store_rows_get(r, k, 5));
+        int st =
+            dsp_status_from_name(dispatch_unit_status_names, UNIT_NSTATUS, store_rows_get(r, k, 5));
         u.status = st < 0 ? UNIT_OUT_OF_SERVICE : st;
         const char *inc = store_rows_get(r, k, 6);
         snprintf(u.incident, sizeof u.incident, "%s", inc ? inc : "");
@@ -84,10 +84,11 @@ static int load_incidents(struct dispatch *d, struct store_conn *c)
     jtime_format_utc(jtime_now_ms() - KEEP_CLOSED_MS, since, sizeof since);
     struct store_rows *r = NULL;
     const char *p[] = {since};
-    long n = store_exec(c,
-                        "SELECT id FROM incidents WHERE status IN ('open', 'dispatched', 'on_scene')"
-                        " OR closed_at >= ? ORDER BY created_at, id",
-                        1, p, &r);
+    long n =
+        store_exec(c,
+                   "SELECT id FROM incidents WHERE status IN ('open', 'dispatched', 'on_scene')"
+                   " OR closed_at >= ? ORDER BY created_at, id",
+                   1, p, &r);
     if (n < 0) return (int)n;
     int rc = 0;
     for (long i = 0; !rc && i < n; i++) {
@@ -140,8 +141,8 @@ static void flush_positions(struct dispatch *d)
     int rc = store_begin(c);
     for (size_t i = 0; !rc && i < k; i++) {
         const char *p[] = {batch[i].lat, batch[i].lon, batch[i].fix, batch[i].id};
-        long m = store_exec(c, "UPDATE units SET lat = ?, lon = ?, fix_at = ? WHERE id = ?", 4, p,
-                            NULL);
+        long m =
+            store_exec(c, "UPDATE units SET lat = ?, lon = ?, fix_at = ? WHERE id = ?", 4, p, NULL);
         if (m < 0) rc = (int)m;
     }
     if (!rc)
@@ -226,8 +227,8 @@ int dispatch_open(struct store *st, struct audit *au, struct bus *bus,
         dispatch_close(d);
         return rc;
     }
-    kt_log_info("dispatch: %zu stations, %zu units, %zu active or recent incidents",
-                d->nstations, d->nunits, d->nincs);
+    kt_log_info("dispatch: %zu stations, %zu units, %zu active or recent incidents", d->nstations,
+                d->nunits, d->nincs);
     *out = d;
     return 0;
 }

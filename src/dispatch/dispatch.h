@@ -23,8 +23,8 @@
 #include <stdint.h>
 
 struct dispatch_config {
-    int avl_stale_s;          /* a fix older than this is shown stale; default 60 */
-    struct records *records;  /* for queries from an incident; may be NULL (then 503) */
+    int avl_stale_s;         /* a fix older than this is shown stale; default 60 */
+    struct records *records; /* for queries from an incident; may be NULL (then 503) */
 };
 
 struct dispatch;

@@ -103,7 +103,7 @@ extern const char *const dispatch_inc_status_names[];
 extern const char *const dispatch_unit_status_names[];
 
 /* model.c */
-struct unit *dsp_unit_find(struct dispatch *d, const char *id);  /* under rw */
+struct unit *dsp_unit_find(struct dispatch *d, const char *id);    /* under rw */
 struct incident *dsp_inc_find(struct dispatch *d, const char *id); /* under rw */
 int dsp_inc_add(struct dispatch *d, struct incident *inc);         /* under rw(w); takes inc */
 void dsp_inc_free(struct incident *inc);

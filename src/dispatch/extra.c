@@ -15,9 +15,9 @@
 
 static int image_magic_ok(const unsigned char *b, size_t n, const char *mime)
 {
-    if (strcmp(mime, "image/jpeg") == 0) return n > 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
-    if (strcmp(mime, "image/png") == 0)
-        return n > 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0;
+    if (strcmp(mime, "image/jpeg") == 0)
+        return n > 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+    if (strcmp(mime, "image/png") == 0) return n > 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0;
     return 0;
 }
 
@@ -43,7 +43,8 @@ static int post_message(void *ctx, struct http_request *req, struct http_respons
         if (!mime || (strcmp(mime, "image/jpeg") && strcmp(mime, "image/png")))
             return kt_fail(KT_EVALID, "mime must be image/jpeg or image/png");
         size_t len = strlen(image), bin_len = 0;
-        if (len / 4 * 3 > IMAGE_MAX + 3) return kt_fail(KT_ETOOBIG, "image over %d KiB", IMAGE_MAX / 1024);
+        if (len / 4 * 3 > IMAGE_MAX + 3)
+            return kt_fail(KT_ETOOBIG, "image over %d KiB", IMAGE_MAX / 1024);
         unsigned char *bin = malloc(len / 4 * 3 + 3);
         if (!bin) return KT_ENOMEM;
         if (sodium_base642bin(bin, len / 4 * 3 + 3, image, len, "\r\n", &bin_len, NULL,
@@ -68,8 +69,9 @@ static int post_message(void *ctx, struct http_request *req, struct http_respons
         store_get(d->st, &conn);
         rc = audit_tx_begin(d->au, conn);
         if (!rc) {
-            const char *p[] = {c.inc.id, ts, req->user.name, image ? "image" : "text",
-                               image ? caption : text, mime, image};
+            const char *p[] = {
+                c.inc.id, ts,   req->user.name, image ? "image" : "text", image ? caption : text,
+                mime,     image};
             struct store_rows *rows = NULL;
             long n = store_exec(conn,
                                 "INSERT INTO incident_attachments (incident_id, ts, actor, kind,"
@@ -85,8 +87,8 @@ static int post_message(void *ctx, struct http_request *req, struct http_respons
             char detail[64];
             snprintf(detail, sizeof detail, "{\"attachment\":%lld,\"kind\":\"%s\"}", att_id,
                      image ? "image" : "text");
-            struct audit_entry e = {.action = "incident.message", .target = c.inc.id,
-                                    .detail = detail};
+            struct audit_entry e = {
+                .action = "incident.message", .target = c.inc.id, .detail = detail};
             if (!rc) rc = audit_append(d->au, conn, &req->user, &e, NULL);
             rc = audit_tx_finish(d->au, conn, rc);
         }
@@ -131,9 +133,8 @@ static int get_attachment(void *ctx, struct http_request *req, struct http_respo
         const char *b64 = store_rows_get(r, 0, 3);
         size_t len = strlen(b64), bin_len = 0;
         unsigned char *bin = malloc(len / 4 * 3 + 3);
-        if (!bin ||
-            sodium_base642bin(bin, len / 4 * 3 + 3, b64, len, "\r\n", &bin_len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0) {
+        if (!bin || sodium_base642bin(bin, len / 4 * 3 + 3, b64, len, "\r\n", &bin_len, NULL,
+                                      sodium_base64_VARIANT_ORIGINAL) != 0) {
             free(bin);
             store_rows_free(r);
             return kt_fail(KT_EINTERNAL, "stored image is damaged");
@@ -235,8 +236,8 @@ static int post_eido(void *ctx, struct http_request *req, struct http_response *
     return rc ? rc : http_reply(resp, 201, ans);
 }
 
-static const char *const alert_fields[] = {"incident", "headline", "description",
-                                           "area_desc", "polygon",  "circle", NULL};
+static const char *const alert_fields[] = {"incident", "headline", "description", "area_desc",
+                                           "polygon",  "circle",   NULL};
 
 static int post_alert(void *ctx, struct http_request *req, struct http_response *resp)
 {
@@ -265,7 +266,8 @@ static int post_alert(void *ctx, struct http_request *req, struct http_response 
                               sender, "sent", sent, "headline", headline, "description", desc,
                               "incident", incident, "area_desc", area ? area : "緊急配備区域");
     if (!alert) return KT_ENOMEM;
-    json_t *poly = json_object_get(req->json, "polygon"), *circ = json_object_get(req->json, "circle");
+    json_t *poly = json_object_get(req->json, "polygon"),
+           *circ = json_object_get(req->json, "circle");
     if (poly) json_object_set(alert, "polygon", poly);
     if (circ) json_object_set(alert, "circle", circ);
     char *xml = NULL;
@@ -276,8 +278,7 @@ static int post_alert(void *ctx, struct http_request *req, struct http_response 
         store_get(d->st, &c);
         rc = audit_tx_begin(d->au, c);
         if (!rc && incident) rc = dsp_timeline(c, incident, req->user.name, "alert", headline);
-        struct audit_entry e = {.action = "alert.deployment", .target = ident,
-                                .reason = incident};
+        struct audit_entry e = {.action = "alert.deployment", .target = ident, .reason = incident};
         if (!rc) rc = audit_append(d->au, c, &req->user, &e, NULL);
         rc = audit_tx_finish(d->au, c, rc);
         store_put(d->st, c);
@@ -361,11 +362,11 @@ static int get_response_times(void *ctx, struct http_request *req, struct http_r
         if (os && on) t[nt++] = (double)(on - cr) / 1000.0;
     }
     store_rows_free(r);
-    json_t *o = rc ? NULL
-                   : json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "from", from, "to", to, "count",
-                               (json_int_t)n, "call_to_dispatch_s", stats(a, na),
-                               "dispatch_to_arrival_s", stats(b, nb), "call_to_arrival_s",
-                               stats(t, nt));
+    json_t *o =
+        rc ? NULL
+           : json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "from", from, "to", to, "count", (json_int_t)n,
+                       "call_to_dispatch_s", stats(a, na), "dispatch_to_arrival_s", stats(b, nb),
+                       "call_to_arrival_s", stats(t, nt));
     free(a);
     free(b);
     free(t);
@@ -379,8 +380,8 @@ int dsp_extra_routes(struct dispatch *d, struct http_router *r)
         rc = http_router_add(r, "POST", "/api/v1/incidents/:id/messages", post_message, d,
                              HTTP_AUTH);
     if (!rc)
-        rc = http_router_add(r, "GET", "/api/v1/incidents/:id/attachments/:n", get_attachment,
-                             d, HTTP_AUTH);
+        rc = http_router_add(r, "GET", "/api/v1/incidents/:id/attachments/:n", get_attachment, d,
+                             HTTP_AUTH);
     if (!rc)
         rc = http_router_add(r, "POST", "/api/v1/incidents/:id/query/:kind", post_query, d,
                              HTTP_AUTH);

@@ -18,8 +18,7 @@
 
 static int active(const struct incident *inc)
 {
-    return inc->status == INC_OPEN || inc->status == INC_DISPATCHED ||
-           inc->status == INC_ON_SCENE;
+    return inc->status == INC_OPEN || inc->status == INC_DISPATCHED || inc->status == INC_ON_SCENE;
 }
 
 /* Caller numbers as the network delivers them: digits with an optional leading +; hyphens and
@@ -94,16 +93,17 @@ static int read_type(const json_t *body, int required, struct incident *inc, int
     int rc = http_json_str(body, "type", required, 23, &type);
     if (rc || !type) return rc;
     const struct dispatch_type *t = dispatch_type_find(type);
-    if (!t) return kt_fail(KT_EVALID, "type %s is not in the code table (GET /api/v1/dispatch/codes)",
-                           type);
+    if (!t)
+        return kt_fail(KT_EVALID, "type %s is not in the code table (GET /api/v1/dispatch/codes)",
+                       type);
     snprintf(inc->type, sizeof inc->type, "%s", t->code);
     if (prio_default) *prio_default = t->priority;
     return 0;
 }
 
 static const char *const create_fields[] = {
-    "caller_number", "lat", "lon", "uncertainty_m", "pidf_lo", "location_withheld", "address",
-    "type", "priority", "narrative", "wide_area", NULL};
+    "caller_number", "lat",  "lon",      "uncertainty_m", "pidf_lo",   "location_withheld",
+    "address",       "type", "priority", "narrative",     "wide_area", NULL};
 
 /* Duplicates: open incidents of the same type near the new one, created lately (under rw). */
 static json_t *duplicates_of(struct dispatch *d, const struct auth_user *u,
@@ -131,20 +131,20 @@ static json_t *prior_calls(struct store_conn *c, const struct incident *inc)
     json_t *arr = json_array();
     if (!inc->caller[0] && !inc->address) return arr;
     struct store_rows *r = NULL;
-    const char *p[] = {inc->caller[0] ? inc->caller : "", inc->address ? inc->address : "",
-                       inc->id, inc->agency};
+    const char *p[] = {inc->caller[0] ? inc->caller : "", inc->address ? inc->address : "", inc->id,
+                       inc->agency};
     long n = store_exec(c,
                         "SELECT id, created_at, type, address, status FROM incidents"
                         " WHERE (caller_number = ? OR address = ?) AND id <> ? AND agency = ?"
                         " ORDER BY created_at DESC LIMIT 10",
                         4, p, &r);
     for (long i = 0; i < n; i++)
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:s,s:s?,s:s}", "id", store_rows_get(r, (size_t)i, 0),
-                           "created_at", store_rows_get(r, (size_t)i, 1), "type",
-                           store_rows_get(r, (size_t)i, 2), "address",
-                           store_rows_get(r, (size_t)i, 3), "status",
-                           store_rows_get(r, (size_t)i, 4)));
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s?,s:s}", "id",
+                                             store_rows_get(r, (size_t)i, 0), "created_at",
+                                             store_rows_get(r, (size_t)i, 1), "type",
+                                             store_rows_get(r, (size_t)i, 2), "address",
+                                             store_rows_get(r, (size_t)i, 3), "status",
+                                             store_rows_get(r, (size_t)i, 4)));
     store_rows_free(r);
     return arr;
 }
@@ -269,7 +269,7 @@ int dsp_inc_read(struct dispatch *d, const struct auth_user *u, const char *id,
 }
 
 int dsp_reply_incident(struct dispatch *d, struct http_response *resp, int status,
-                          const struct incident *inc)
+                       const struct incident *inc)
 {
     struct store_conn *c;
     store_get(d->st, &c);
@@ -328,10 +328,9 @@ static int list_incidents(void *ctx, struct http_request *req, struct http_respo
     return http_reply(resp, 200, json_pack("{s:o}", "incidents", arr));
 }
 
-static const char *const patch_fields[] = {"address",  "type",          "priority",
-                                           "narrative", "lat",           "lon",
-                                           "uncertainty_m", "wide_area", "station",
-                                           "pidf_lo",  NULL};
+static const char *const patch_fields[] = {
+    "address",       "type",      "priority", "narrative", "lat", "lon",
+    "uncertainty_m", "wide_area", "station",  "pidf_lo",   NULL};
 
 static int patch_incident(void *ctx, struct http_request *req, struct http_response *resp)
 {
@@ -347,8 +346,11 @@ static int patch_incident(void *ctx, struct http_request *req, struct http_respo
     int given = 0, wide = w->wide;
     long prio = w->priority;
     const char *station = NULL;
-    if (!rc && dsp_inc_remote(d, w)) rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
-    if (!rc && !active(w)) rc = kt_fail(KT_ECONFLICT, "incident %s is %s", w->id, dispatch_inc_status_names[w->status]);
+    if (!rc && dsp_inc_remote(d, w))
+        rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
+    if (!rc && !active(w))
+        rc =
+            kt_fail(KT_ECONFLICT, "incident %s is %s", w->id, dispatch_inc_status_names[w->status]);
     if (!rc) rc = set_text(req->json, "address", 200, &w->address);
     if (!rc) rc = set_text(req->json, "narrative", 4000, &w->narrative);
     if (!rc) rc = read_type(req->json, 0, w, NULL);
@@ -364,8 +366,10 @@ static int patch_incident(void *ctx, struct http_request *req, struct http_respo
         for (size_t i = 0; i < d->nstations; i++)
             found |= strcmp(d->stations[i].id, station) == 0;
         pthread_rwlock_unlock(&d->rw);
-        if (!found) rc = kt_fail(KT_EVALID, "no station %s", station);
-        else snprintf(w->station, sizeof w->station, "%s", station);
+        if (!found)
+            rc = kt_fail(KT_EVALID, "no station %s", station);
+        else
+            snprintf(w->station, sizeof w->station, "%s", station);
     }
     if (!rc && given && !station) {
         pthread_rwlock_rdlock(&d->rw);
@@ -405,14 +409,17 @@ static int post_dispatch(void *ctx, struct http_request *req, struct http_respon
         return kt_fail(KT_EFORBIDDEN, "role %s may not dispatch", req->user.role);
     static const char *const f[] = {"units", NULL};
     json_t *arr = NULL;
-    int rc = req->json ? http_json_only(req->json, "dispatch", f) : kt_fail(KT_EINVAL, "body required");
+    int rc =
+        req->json ? http_json_only(req->json, "dispatch", f) : kt_fail(KT_EINVAL, "body required");
     if (!rc) rc = body_str_array(req->json, "units", CHG_MAXU, 15, &arr);
     if (rc) return rc;
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
-    if (!rc && dsp_inc_remote(d, &c.inc)) rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
+    if (!rc && dsp_inc_remote(d, &c.inc))
+        rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
     if (!rc && !active(&c.inc))
-        rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id, dispatch_inc_status_names[c.inc.status]);
+        rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id,
+                     dispatch_inc_status_names[c.inc.status]);
     int64_t now = jtime_now_ms();
     struct kt_buf tl;
     kt_buf_init(&tl, 1024);
@@ -465,8 +472,8 @@ static int post_dispatch(void *ctx, struct http_request *req, struct http_respon
             snprintf(sc.unit, sizeof sc.unit, "%s", c.ucopy[k].id);
             snprintf(sc.incident, sizeof sc.incident, "%s", c.live->id);
             pthread_rwlock_rdlock(&d->rw);
-            json_t *o = json_pack("{s:o,s:s}", "incident", dsp_inc_json(d, c.live), "unit",
-                                  c.ucopy[k].id);
+            json_t *o =
+                json_pack("{s:o,s:s}", "incident", dsp_inc_json(d, c.live), "unit", c.ucopy[k].id);
             pthread_rwlock_unlock(&d->rw);
             dsp_publish(d, "order", &sc, o);
         }
@@ -493,7 +500,8 @@ static int post_release(void *ctx, struct http_request *req, struct http_respons
         return kt_fail(KT_EFORBIDDEN, "role %s may not release units", req->user.role);
     static const char *const f[] = {"units", NULL};
     json_t *arr = NULL;
-    int rc = req->json ? http_json_only(req->json, "release", f) : kt_fail(KT_EINVAL, "body required");
+    int rc =
+        req->json ? http_json_only(req->json, "release", f) : kt_fail(KT_EINVAL, "body required");
     if (!rc) rc = body_str_array(req->json, "units", CHG_MAXU, 15, &arr);
     if (rc) return rc;
     struct chg c;
@@ -523,7 +531,8 @@ static int post_close(void *ctx, struct http_request *req, struct http_response 
         return kt_fail(KT_EFORBIDDEN, "role %s may not close incidents", req->user.role);
     static const char *const f[] = {"disposition", "note", NULL};
     const char *code = NULL, *note = NULL;
-    int rc = req->json ? http_json_only(req->json, "close", f) : kt_fail(KT_EINVAL, "body required");
+    int rc =
+        req->json ? http_json_only(req->json, "close", f) : kt_fail(KT_EINVAL, "body required");
     if (!rc) rc = http_json_str(req->json, "disposition", 1, 23, &code);
     if (!rc) rc = http_json_str(req->json, "note", 0, 2000, &note);
     if (rc) return rc;
@@ -531,7 +540,8 @@ static int post_close(void *ctx, struct http_request *req, struct http_response 
     if (!dn) return kt_fail(KT_EVALID, "disposition %s is not in the code table", code);
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
-    if (!rc && dsp_inc_remote(d, &c.inc)) rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
+    if (!rc && dsp_inc_remote(d, &c.inc))
+        rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
     if (!rc && !active(&c.inc))
         rc = kt_fail(KT_ECONFLICT, "incident %s is already %s", c.inc.id,
                      dispatch_inc_status_names[c.inc.status]);
@@ -567,14 +577,17 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         return kt_fail(KT_EFORBIDDEN, "role %s may not merge incidents", req->user.role);
     static const char *const f[] = {"into", NULL};
     const char *into = NULL;
-    int rc = req->json ? http_json_only(req->json, "merge", f) : kt_fail(KT_EINVAL, "body required");
+    int rc =
+        req->json ? http_json_only(req->json, "merge", f) : kt_fail(KT_EINVAL, "body required");
     if (!rc) rc = http_json_str(req->json, "into", 1, 31, &into);
     if (rc) return rc;
-    if (strcmp(into, req->params[0]) == 0) return kt_fail(KT_EINVAL, "an incident cannot merge into itself");
+    if (strcmp(into, req->params[0]) == 0)
+        return kt_fail(KT_EINVAL, "an incident cannot merge into itself");
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
     if (!rc && !active(&c.inc))
-        rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id, dispatch_inc_status_names[c.inc.status]);
+        rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id,
+                     dispatch_inc_status_names[c.inc.status]);
     for (size_t i = 0; !rc && i < c.inc.nasg; i++)
         if (!c.inc.asg[i].released_ms)
             rc = kt_fail(KT_ECONFLICT, "release the units of %s before merging it", c.inc.id);
@@ -648,11 +661,11 @@ static int get_recommendations(void *ctx, struct http_request *req, struct http_
             double eta = hits[i].distance_m * (u->kind == 4 ? 1.0 : 1.3) / speed_mps(u->kind) +
                          (u->kind == 4 ? 300 : 30);
             json_array_append_new(
-                units, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:I}", "id", u->id, "callsign",
-                                 u->callsign, "kind", dispatch_unit_kinds[u->kind].code, "station",
-                                 u->station, "status", dispatch_unit_status_names[u->status],
-                                 "distance_m", round(hits[i].distance_m), "eta_s",
-                                 (json_int_t)eta));
+                units,
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:I}", "id", u->id, "callsign", u->callsign,
+                          "kind", dispatch_unit_kinds[u->kind].code, "station", u->station,
+                          "status", dispatch_unit_status_names[u->status], "distance_m",
+                          round(hits[i].distance_m), "eta_s", (json_int_t)eta));
         }
         o = json_pack("{s:s,s:o,s:O}", "incident", inc->id, "station",
                       inc->station[0] ? json_string(inc->station) : json_null(), "units", units);
@@ -669,17 +682,20 @@ int dsp_incident_routes(struct dispatch *d, struct http_router *r)
     if (!rc) rc = http_router_add(r, "POST", "/api/v1/incidents", post_incident, d, HTTP_AUTH);
     if (!rc) rc = http_router_add(r, "GET", "/api/v1/incidents", list_incidents, d, HTTP_AUTH);
     if (!rc) rc = http_router_add(r, "GET", "/api/v1/incidents/:id", get_incident, d, HTTP_AUTH);
-    if (!rc) rc = http_router_add(r, "PATCH", "/api/v1/incidents/:id", patch_incident, d, HTTP_AUTH);
+    if (!rc)
+        rc = http_router_add(r, "PATCH", "/api/v1/incidents/:id", patch_incident, d, HTTP_AUTH);
     if (!rc)
         rc = http_router_add(r, "POST", "/api/v1/incidents/:id/dispatch", post_dispatch, d,
                              HTTP_AUTH);
     if (!rc)
-        rc = http_router_add(r, "POST", "/api/v1/incidents/:id/release", post_release, d,
-                             HTTP_AUTH);
-    if (!rc) rc = http_router_add(r, "POST", "/api/v1/incidents/:id/close", post_close, d, HTTP_AUTH);
-    if (!rc) rc = http_router_add(r, "POST", "/api/v1/incidents/:id/merge", post_merge, d, HTTP_AUTH);
+        rc =
+            http_router_add(r, "POST", "/api/v1/incidents/:id/release", post_release, d, HTTP_AUTH);
     if (!rc)
-        rc = http_router_add(r, "GET", "/api/v1/incidents/:id/recommendations",
-                             get_recommendations, d, HTTP_AUTH);
+        rc = http_router_add(r, "POST", "/api/v1/incidents/:id/close", post_close, d, HTTP_AUTH);
+    if (!rc)
+        rc = http_router_add(r, "POST", "/api/v1/incidents/:id/merge", post_merge, d, HTTP_AUTH);
+    if (!rc)
+        rc = http_router_add(r, "GET", "/api/v1/incidents/:id/recommendations", get_recommendations,
+                             d, HTTP_AUTH);
     return rc;
 }

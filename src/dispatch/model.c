@@ -12,8 +12,8 @@
 
 const char *const dispatch_inc_status_names[] = {"open", "dispatched", "on_scene", "closed",
                                                  "merged"};
-const char *const dispatch_unit_status_names[] = {
-    "available", "dispatched", "en_route", "on_scene", "transporting", "out_of_service"};
+const char *const dispatch_unit_status_names[] = {"available", "dispatched",   "en_route",
+                                                  "on_scene",  "transporting", "out_of_service"};
 
 int dsp_status_from_name(const char *const *names, int n, const char *s)
 {
@@ -142,8 +142,8 @@ int dsp_next_id(struct store_conn *c, const char *counter, long *out)
                         1, p, NULL);
     if (n < 0) return (int)n;
     struct store_rows *rows = NULL;
-    n = store_exec(c, "UPDATE id_counters SET next = next + 1 WHERE type = ? RETURNING next", 1,
-                   p, &rows);
+    n = store_exec(c, "UPDATE id_counters SET next = next + 1 WHERE type = ? RETURNING next", 1, p,
+                   &rows);
     if (n <= 0) {
         store_rows_free(rows);
         return n < 0 ? (int)n : kt_fail(KT_ESTORE, "id counter %s missing", counter);
@@ -154,8 +154,8 @@ int dsp_next_id(struct store_conn *c, const char *counter, long *out)
 }
 
 #define INC_COLS                                                                                   \
-    "id, agency, site, ext_id, status, type, priority, caller_number, location_withheld, lat,"    \
-    " lon, uncertainty_m, address, narrative, station, wide_area, merged_into, disposition,"      \
+    "id, agency, site, ext_id, status, type, priority, caller_number, location_withheld, lat,"     \
+    " lon, uncertainty_m, address, narrative, station, wide_area, merged_into, disposition,"       \
     " disposition_note, created_at, dispatched_at, on_scene_at, closed_at, created_by, version"
 
 static const char *nz(const char *s)
@@ -205,23 +205,25 @@ int dsp_inc_save(struct store_conn *c, const struct incident *inc, int insert)
                        inc->id};
     long n;
     if (insert)
-        n = store_exec(c,
-                       "INSERT INTO incidents (agency, site, ext_id, status, type, priority,"
-                       " caller_number, location_withheld, lat, lon, uncertainty_m, address,"
-                       " narrative, station, wide_area, merged_into, disposition, disposition_note,"
-                       " created_at, dispatched_at, on_scene_at, closed_at, created_by, version, id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                       " ?, ?, ?)",
-                       25, p, NULL);
+        n = store_exec(
+            c,
+            "INSERT INTO incidents (agency, site, ext_id, status, type, priority,"
+            " caller_number, location_withheld, lat, lon, uncertainty_m, address,"
+            " narrative, station, wide_area, merged_into, disposition, disposition_note,"
+            " created_at, dispatched_at, on_scene_at, closed_at, created_by, version, id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?)",
+            25, p, NULL);
     else
-        n = store_exec(c,
-                       "UPDATE incidents SET agency = ?, site = ?, ext_id = ?, status = ?, type = ?,"
-                       " priority = ?, caller_number = ?, location_withheld = ?, lat = ?, lon = ?,"
-                       " uncertainty_m = ?, address = ?, narrative = ?, station = ?,"
-                       " wide_area = ?, merged_into = ?, disposition = ?, disposition_note = ?,"
-                       " created_at = ?, dispatched_at = ?, on_scene_at = ?, closed_at = ?,"
-                       " created_by = ?, version = ? WHERE id = ?",
-                       25, p, NULL);
+        n = store_exec(
+            c,
+            "UPDATE incidents SET agency = ?, site = ?, ext_id = ?, status = ?, type = ?,"
+            " priority = ?, caller_number = ?, location_withheld = ?, lat = ?, lon = ?,"
+            " uncertainty_m = ?, address = ?, narrative = ?, station = ?,"
+            " wide_area = ?, merged_into = ?, disposition = ?, disposition_note = ?,"
+            " created_at = ?, dispatched_at = ?, on_scene_at = ?, closed_at = ?,"
+            " created_by = ?, version = ? WHERE id = ?",
+            25, p, NULL);
     if (n < 0) return (int)n;
     /* Assignments: rewrite the incident's rows (few per incident). */
     const char *pi[] = {inc->id};
@@ -289,10 +291,11 @@ static int load_assignments(struct store_conn *c, struct incident *inc)
 {
     struct store_rows *r = NULL;
     const char *p[] = {inc->id};
-    long n = store_exec(c,
-                        "SELECT unit_id, dispatched_at, acknowledged_at, on_scene_at, released_at"
-                        " FROM incident_units WHERE incident_id = ? ORDER BY dispatched_at, unit_id",
-                        1, p, &r);
+    long n =
+        store_exec(c,
+                   "SELECT unit_id, dispatched_at, acknowledged_at, on_scene_at, released_at"
+                   " FROM incident_units WHERE incident_id = ? ORDER BY dispatched_at, unit_id",
+                   1, p, &r);
     if (n < 0) return (int)n;
     if (n > 0) {
         inc->asg = calloc((size_t)n, sizeof *inc->asg);
@@ -401,12 +404,12 @@ json_t *dsp_unit_json(const struct dispatch *d, const struct unit *u)
 {
     int stale = !u->has_fix || jtime_now_ms() - u->fix_ms > (int64_t)d->stale_s * 1000;
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:o,s:o}", "id", u->id, "callsign",
-                     u->callsign, "kind", dispatch_unit_kinds[u->kind].code, "station",
-                     u->station, "status", dispatch_unit_status_names[u->status], "lat",
+                     u->callsign, "kind", dispatch_unit_kinds[u->kind].code, "station", u->station,
+                     "status", dispatch_unit_status_names[u->status], "lat",
                      u->has_fix ? json_real(u->lat) : json_null(), "lon",
                      u->has_fix ? json_real(u->lon) : json_null(), "fix_at",
-                     u->has_fix ? time_or_null(u->fix_ms) : json_null(), "stale", stale,
-                     "incident", str_or_null(u->incident), "signed_on", str_or_null(u->signed_on));
+                     u->has_fix ? time_or_null(u->fix_ms) : json_null(), "stale", stale, "incident",
+                     str_or_null(u->incident), "signed_on", str_or_null(u->signed_on));
 }
 
 json_t *dsp_inc_json(const struct dispatch *d, const struct incident *inc)
@@ -426,14 +429,14 @@ json_t *dsp_inc_json(const struct dispatch *d, const struct incident *inc)
     for (size_t i = 0; i < inc->nasg; i++) {
         const struct assignment *a = &inc->asg[i];
         const struct unit *u = dsp_unit_find((struct dispatch *)d, a->unit);
-        json_array_append_new(
-            units, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", a->unit, "callsign",
-                             u ? u->callsign : a->unit, "kind",
-                             u ? dispatch_unit_kinds[u->kind].code : "", "status",
-                             u ? dispatch_unit_status_names[u->status] : "", "dispatched_at",
-                             time_or_null(a->dispatched_ms), "acknowledged_at",
-                             time_or_null(a->ack_ms), "on_scene_at", time_or_null(a->onscene_ms),
-                             "released_at", time_or_null(a->released_ms)));
+        json_array_append_new(units, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", a->unit,
+                                               "callsign", u ? u->callsign : a->unit, "kind",
+                                               u ? dispatch_unit_kinds[u->kind].code : "", "status",
+                                               u ? dispatch_unit_status_names[u->status] : "",
+                                               "dispatched_at", time_or_null(a->dispatched_ms),
+                                               "acknowledged_at", time_or_null(a->ack_ms),
+                                               "on_scene_at", time_or_null(a->onscene_ms),
+                                               "released_at", time_or_null(a->released_ms)));
     }
     return json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:i,s:o,s:b,s:o,s:o,s:o,s:o,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o,"
@@ -445,9 +448,9 @@ json_t *dsp_inc_json(const struct dispatch *d, const struct incident *inc)
         str_or_null(inc->narrative), "station", str_or_null(inc->station), "agency", inc->agency,
         "site", inc->site, "wide_area", inc->wide, "merged_into", str_or_null(inc->merged_into),
         "disposition", disp, "created_at", time_or_null(inc->created_ms), "dispatched_at",
-        time_or_null(inc->dispatched_ms), "on_scene_at", time_or_null(inc->onscene_ms),
-        "closed_at", time_or_null(inc->closed_ms), "created_by", inc->created_by, "version",
-        inc->version, "units", units, "ext_id", str_or_null(inc->ext_id));
+        time_or_null(inc->dispatched_ms), "on_scene_at", time_or_null(inc->onscene_ms), "closed_at",
+        time_or_null(inc->closed_ms), "created_by", inc->created_by, "version", inc->version,
+        "units", units, "ext_id", str_or_null(inc->ext_id));
 }
 
 json_t *dsp_inc_json_full(struct dispatch *d, struct store_conn *c, const struct incident *inc)
@@ -462,11 +465,10 @@ json_t *dsp_inc_json_full(struct dispatch *d, struct store_conn *c, const struct
                         " ORDER BY id",
                         1, p, &r);
     for (long i = 0; i < n; i++)
-        json_array_append_new(tl, json_pack("{s:s,s:s,s:s,s:s}", "ts",
-                                            store_rows_get(r, (size_t)i, 0), "actor",
-                                            store_rows_get(r, (size_t)i, 1), "kind",
-                                            store_rows_get(r, (size_t)i, 2), "text",
-                                            store_rows_get(r, (size_t)i, 3)));
+        json_array_append_new(
+            tl, json_pack("{s:s,s:s,s:s,s:s}", "ts", store_rows_get(r, (size_t)i, 0), "actor",
+                          store_rows_get(r, (size_t)i, 1), "kind", store_rows_get(r, (size_t)i, 2),
+                          "text", store_rows_get(r, (size_t)i, 3)));
     store_rows_free(r);
     r = NULL;
     n = store_exec(c,
@@ -586,8 +588,7 @@ int dispatch_sse_filter(void *ctx, const struct auth_user *u, const struct bus_e
     if (!auth_can(u, AUTH_DISPATCH_VIEW)) return 0;
     int ok = 0;
     pthread_rwlock_rdlock(&d->rw);
-    if (ev->scope.incident[0] && strcmp(ev->type, "unit") != 0 &&
-        strcmp(ev->type, "order") != 0) {
+    if (ev->scope.incident[0] && strcmp(ev->type, "unit") != 0 && strcmp(ev->type, "order") != 0) {
         const struct incident *inc = dsp_inc_find(d, ev->scope.incident);
         ok = inc ? dsp_can_see_inc(d, u, inc) : 0;
     } else if (ev->scope.unit[0]) {

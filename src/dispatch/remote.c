@@ -143,9 +143,9 @@ void dispatch_remote_event(void *ctx, const char *site, const struct bus_event *
     if (!rc) {
         char text[160];
         snprintf(text, sizeof text, "広域 %s (%s %s)", c.new_inc ? "受信" : "更新", site, rid);
-        rc = chg_commit(&c, c.new_inc ? "incident.remote_create" : "incident.remote_update",
-                        "remote", text, c.new_inc ? "created" : (change ? change : "updated"),
-                        NULL);
+        rc =
+            chg_commit(&c, c.new_inc ? "incident.remote_create" : "incident.remote_update",
+                       "remote", text, c.new_inc ? "created" : (change ? change : "updated"), NULL);
     }
     if (rc) kt_log_warn("dispatch: wide-area incident %s not applied: %s", ext, kt_errmsg());
     chg_end(&c);

@@ -172,8 +172,7 @@ static int may_work(const struct auth_user *u, const struct unit *un)
     return 0;
 }
 
-static const char *const pos_fields[] = {"lat", "lon", "accuracy_m", "heading", "speed_kmh",
-                                         NULL};
+static const char *const pos_fields[] = {"lat", "lon", "accuracy_m", "heading", "speed_kmh", NULL};
 
 /* POST /units/:id/position: applied in memory at once, written to the store by the writer. */
 static int post_position(void *ctx, struct http_request *req, struct http_response *resp)
@@ -222,7 +221,8 @@ static int post_status(void *ctx, struct http_request *req, struct http_response
     struct dispatch *d = ctx;
     static const char *const f[] = {"status", NULL};
     const char *name = NULL;
-    int rc = req->json ? http_json_only(req->json, "status", f) : kt_fail(KT_EINVAL, "body required");
+    int rc =
+        req->json ? http_json_only(req->json, "status", f) : kt_fail(KT_EINVAL, "body required");
     if (!rc) rc = http_json_str(req->json, "status", 1, 23, &name);
     if (rc) return rc;
     int to = dsp_status_from_name(dispatch_unit_status_names, UNIT_NSTATUS, name);
@@ -347,8 +347,10 @@ static int post_ack(void *ctx, struct http_request *req, struct http_response *r
         struct incident *live = dsp_inc_find(d, incident);
         if (live) rc = dsp_inc_copy(live, &c.inc);
         pthread_rwlock_unlock(&d->rw);
-        if (!live) rc = kt_fail(KT_ENOTFOUND, "no incident %.40s", incident);
-        else if (!rc) c.live = live;
+        if (!live)
+            rc = kt_fail(KT_ENOTFOUND, "no incident %.40s", incident);
+        else if (!rc)
+            c.live = live;
     }
     struct assignment *a = rc ? NULL : chg_asg_active(&c.inc, un->id);
     if (!rc && !a) rc = kt_fail(KT_ECONFLICT, "unit %s has no order for %s", un->id, incident);
@@ -449,9 +451,9 @@ static int list_stations(void *ctx, struct http_request *req, struct http_respon
     json_t *arr = json_array();
     pthread_rwlock_rdlock(&d->rw);
     for (size_t i = 0; i < d->nstations; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:O}", "id", d->stations[i].id, "name",
-                                             d->stations[i].name, "area",
-                                             d->stations[i].area_json));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s,s:O}", "id", d->stations[i].id, "name",
+                                        d->stations[i].name, "area", d->stations[i].area_json));
     pthread_rwlock_unlock(&d->rw);
     return http_reply(resp, 200, json_pack("{s:o}", "stations", arr));
 }

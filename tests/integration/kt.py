@@ -64,7 +64,9 @@ class Server:
         return r
 
     def start(self):
-        self.proc = subprocess.Popen([BIN, "serve", "--data", self.dir, "--listen", "127.0.0.1:0"]
+        # Few threads: each holds a store connection, and several servers share one PostgreSQL.
+        self.proc = subprocess.Popen([BIN, "serve", "--data", self.dir, "--listen", "127.0.0.1:0",
+                                      "--threads", "6"]
                                      + self.db_args + self.extra,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 300
