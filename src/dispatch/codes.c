@@ -137,6 +137,13 @@ static json_t *kinds_array(uint32_t mask)
     return a;
 }
 
+static const char *category_en(const char *ja)
+{
+    if (strcmp(ja, "事件") == 0) return "Crime";
+    if (strcmp(ja, "事故") == 0) return "Accident";
+    return "Consultation / other";
+}
+
 json_t *dispatch_codes_json(void)
 {
     json_t *types = json_array(), *prio = json_array();
@@ -146,12 +153,14 @@ json_t *dispatch_codes_json(void)
               named_array(dispatch_unit_statuses, &statuses);
     for (const struct dispatch_type *t = dispatch_types; !bad && t->code; t++)
         bad = json_array_append_new(
-            types, json_pack("{s:s,s:s,s:s,s:s,s:i,s:o}", "code", t->code, "label", t->label,
-                             "label_en", t->label_en, "category", t->category, "priority",
-                             t->priority, "unit_kinds", kinds_array(t->unit_kinds)));
+            types, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:o}", "code", t->code, "label", t->label,
+                             "label_en", t->label_en, "category", t->category, "category_en",
+                             category_en(t->category), "priority", t->priority, "unit_kinds",
+                             kinds_array(t->unit_kinds)));
     for (int p = DISPATCH_PRIORITY_MIN; !bad && p <= DISPATCH_PRIORITY_MAX; p++)
         bad = json_array_append_new(
-            prio, json_pack("{s:i,s:s}", "code", p, "label", dispatch_priority_label(p)));
+            prio, json_pack("{s:i,s:s,s:s}", "code", p, "label", dispatch_priority_label(p),
+                            "label_en", p == 1 ? "Emergency" : p == 2 ? "Urgent" : "Routine"));
     if (bad) {
         json_decref(types);
         json_decref(prio);
