@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct bus_nats {
     natsOptions *opts;
@@ -19,6 +20,11 @@ struct bus_nats {
     bus_remote_fn fn;
     void *ctx;
     char site[32];
+    /* libnats runs connection callbacks on its own thread, later: n lives until the closed
+     * callback, always the last, has run. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int closing, closed;
 };
 
 char *bus_envelope_build(const char *site, const struct bus_event *ev, size_t *len)
@@ -183,7 +189,21 @@ static void on_disconnected(natsConnection *nc, void *closure)
 {
     (void)nc;
     struct bus_nats *n = closure;
-    kt_log_warn("nats: site %s disconnected; reconnecting every second, buffering events", n->site);
+    pthread_mutex_lock(&n->mu);
+    if (!n->closing)
+        kt_log_warn("nats: site %s disconnected; reconnecting every second, buffering events",
+                    n->site);
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    struct bus_nats *n = closure;
+    pthread_mutex_lock(&n->mu);
+    n->closed = 1;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
@@ -203,12 +223,29 @@ void bus_nats_close(struct bus_nats *n)
             natsSubscription_WaitForDrainCompletion(n->sub, 2000);
         natsSubscription_Destroy(n->sub);
     }
+    pthread_mutex_lock(&n->mu);
+    n->closing = 1;
+    pthread_mutex_unlock(&n->mu);
     if (n->nc) {
         natsConnection_FlushTimeout(n->nc, 1000);
         natsConnection_Close(n->nc);
         natsConnection_Destroy(n->nc);
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 5;
+        pthread_mutex_lock(&n->mu);
+        while (!n->closed)
+            if (pthread_cond_timedwait(&n->cv, &n->mu, &dl) != 0) break;
+        int closed = n->closed;
+        pthread_mutex_unlock(&n->mu);
+        if (!closed) {
+            kt_log_error("nats: connection did not close; leaking its state");
+            return;
+        }
     }
     natsOptions_Destroy(n->opts);
+    pthread_cond_destroy(&n->cv);
+    pthread_mutex_destroy(&n->mu);
     free(n);
 }
 
@@ -223,6 +260,8 @@ int bus_nats_connect(struct bus *b, const char *url, bus_remote_fn fn, void *ctx
     if (!n) return KT_ENOMEM;
     n->fn = fn;
     n->ctx = ctx;
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
     snprintf(n->site, sizeof n->site, "%s", b->site);
     char name[48];
     snprintf(name, sizeof name, "keitsu-%s", b->site);
@@ -236,7 +275,8 @@ int bus_nats_connect(struct bus *b, const char *url, bus_remote_fn fn, void *ctx
         (s = natsOptions_SetReconnectBufSize(n->opts, 8 * 1024 * 1024)) != NATS_OK ||
         (s = natsOptions_SetNoEcho(n->opts, true)) != NATS_OK ||
         (s = natsOptions_SetDisconnectedCB(n->opts, on_disconnected, n)) != NATS_OK ||
-        (s = natsOptions_SetReconnectedCB(n->opts, on_reconnected, n)) != NATS_OK) {
+        (s = natsOptions_SetReconnectedCB(n->opts, on_reconnected, n)) != NATS_OK ||
+        (s = natsOptions_SetClosedCB(n->opts, on_closed, n)) != NATS_OK) {
         bus_nats_close(n);
         return kt_fail(KT_EINVAL, "nats: bad options for %.200s: %s", url, natsStatus_GetText(s));
     }

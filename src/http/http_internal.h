@@ -50,9 +50,10 @@ void http_router_streams(struct http_router *r, int stopping);
 int http_sse_hub_new(struct bus *bus, http_sse_filter filter, void *ctx, struct sse_hub **out);
 void http_sse_hub_free(struct sse_hub *hub);
 void http_sse_hub_streams(struct sse_hub *hub, int stopping);
-/* Opens a stream for req on its connection: *resp to queue with status 200 (the caller
- * destroys its reference after queueing) and *client to hand to http_sse_done() when MHD
- * says the request completed. 0 or a KT_E* code (nothing to clean up then). */
+/* Opens a stream for req on its connection: *resp to queue with status 200 (the caller adds
+ * Content-Type and Cache-Control, queues it and destroys its reference) and *client to hand to
+ * http_sse_done() when MHD says the request completed. 0 or a KT_E* code (nothing to clean up
+ * then). */
 int http_sse_open(struct sse_hub *hub, const struct http_request *req, struct sse_client **client,
                   struct MHD_Response **resp);
 void http_sse_done(struct sse_client *client);

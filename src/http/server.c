@@ -30,7 +30,19 @@ struct req_state {
     struct sse_client *sse; /* an event stream to end when the request completes */
 };
 
-/* Queues body (malloc'd, consumed) with the headers every answer carries. */
+/* Queues r (its reference is consumed) with the headers every answer carries. */
+static int queue(struct MHD_Connection *conn, int status, struct MHD_Response *r,
+                 const char *content_type, const char *cache)
+{
+    MHD_add_response_header(r, "Content-Type", content_type);
+    MHD_add_response_header(r, "Cache-Control", cache);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    int ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Queues body (malloc'd, consumed). */
 static int send_body(struct MHD_Connection *conn, int status, char *body, size_t len,
                      const char *content_type)
 {
@@ -39,12 +51,7 @@ static int send_body(struct MHD_Connection *conn, int status, char *body, size_t
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", content_type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    int ret = MHD_queue_response(conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return ret;
+    return queue(conn, status, r, content_type, "no-store");
 }
 
 static int send_json(struct MHD_Connection *conn, int status, json_t *body)
@@ -98,12 +105,7 @@ static int send_static(struct MHD_Connection *conn, const struct http_mount *mnt
         close(fd);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", ct);
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    int ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ret;
+    return queue(conn, MHD_HTTP_OK, r, ct, "no-cache");
 }
 
 static int send_stream(struct MHD_Connection *conn, struct sse_hub *hub,
@@ -112,9 +114,7 @@ static int send_stream(struct MHD_Connection *conn, struct sse_hub *hub,
     struct MHD_Response *r;
     int rc = http_sse_open(hub, req, &rs->sse, &r);
     if (rc) return send_error(conn, rc);
-    int ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ret;
+    return queue(conn, MHD_HTTP_OK, r, "text/event-stream; charset=utf-8", "no-store");
 }
 
 static const char *bearer(struct MHD_Connection *conn)

@@ -385,11 +385,8 @@ int http_sse_open(struct sse_hub *hub, const struct http_request *req, struct ss
         http_sse_done(c);
         return KT_ENOMEM;
     }
-    atomic_fetch_add(&c->refs, 1); /* the response's */
-    MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Accel-Buffering", "no");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    atomic_fetch_add(&c->refs, 1);                         /* the response's */
+    MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* proxies: do not buffer */
     *client = c;
     *resp = r;
     return 0;

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,95 @@ class Server:
                                                                  "password": password})
         assert status == 201, (status, body)
         return body["token"]
+
+
+class EventStream:
+    """A server-sent events client on a raw socket, so tests control everything: the request
+    headers, the receive buffer (rcvbuf), and whether it reads at all (read=False sends the
+    request and leaves the answer unread). status and headers (lower-case names) are set when
+    read; next() returns the next block as a dict of its fields ("id", "event", "data",
+    "retry", ":" for a comment), raising EOFError at the end of the stream and socket.timeout
+    when nothing comes."""
+
+    def __init__(self, server, token=None, path="/api/v1/events", last_id=None, timeout=10,
+                 rcvbuf=None, read=True):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", server.port))
+        req = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+        if token:
+            req += f"Authorization: Bearer {token}\r\n"
+        if last_id is not None:
+            req += f"Last-Event-ID: {last_id}\r\n"
+        self.sock.sendall((req + "\r\n").encode())
+        self.raw = b""
+        self.body = b""
+        self.ended = False
+        self.status = None
+        self.headers = {}
+        if read:
+            while b"\r\n\r\n" not in self.raw:
+                self._recv()
+            head, self.raw = self.raw.split(b"\r\n\r\n", 1)
+            lines = head.decode().split("\r\n")
+            self.status = int(lines[0].split()[1])
+            for line in lines[1:]:
+                k, v = line.split(":", 1)
+                self.headers[k.strip().lower()] = v.strip()
+            self.chunked = "chunked" in self.headers.get("transfer-encoding", "")
+            if not self.chunked:
+                self.body, self.raw = self.raw, b""
+
+    def _recv(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("stream closed")
+        self.raw += data
+
+    def _decode(self):
+        if not self.chunked:
+            self.body += self.raw
+            self.raw = b""
+            return
+        while b"\r\n" in self.raw:
+            size_line, rest = self.raw.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                self.ended = True
+                self.raw = b""
+                return
+            if len(rest) < size + 2:
+                return
+            self.body += rest[:size]
+            self.raw = rest[size + 2:]
+
+    def next(self):
+        self._decode()
+        while b"\n\n" not in self.body:
+            if self.ended:
+                raise EOFError("stream ended")
+            self._recv()
+            self._decode()
+        block, self.body = self.body.split(b"\n\n", 1)
+        ev = {}
+        for line in block.decode().split("\n"):
+            k, _, v = line.partition(":")
+            ev[k if k else ":"] = v[1:] if v.startswith(" ") else v
+        return ev
+
+    def events(self, n):
+        """The next n events (blocks with an event field), skipping retry and comments."""
+        out = []
+        while len(out) < n:
+            ev = self.next()
+            if "event" in ev:
+                out.append(ev)
+        return out
+
+    def close(self):
+        self.sock.close()
 
 
 def is_error(status, body, want_status, want_code=None):
