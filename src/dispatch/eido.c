@@ -14,6 +14,7 @@
 #include "base/jtime.h"
 #include "dispatch/codes.h"
 #include "dispatch/interop.h"
+#include "dispatch/geo.h"
 #include "dispatch/interop_xml.h"
 
 #include <math.h>
@@ -729,28 +730,21 @@ static int in_ref(const json_t *r, const char *path, const json_t *arr, const js
 
 /* ---- PIDF-LO ---- */
 
-static int pidf_numbers(const char *s, double *v, int max)
-{
-    int n = 0;
-    const char *p = s;
-    while (*p) {
-        char *end;
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        if (!*p) break;
-        if (n == max) return -1;
-        v[n] = strtod(p, &end);
-        if (end == p || !isfinite(v[n])) return -1;
-        n++;
-        p = end;
-    }
-    return n;
-}
-
-/* Reads the geodetic point (and circle radius) of a PIDF-LO into body; when it has only a
- * civic address and body has no address yet, that address. */
+/* Reads the geodetic point (and circle radius) of a PIDF-LO into body, through the same
+ * parser as a carrier's PIDF-LO at intake; when it has only a civic address and body has no
+ * address yet, that address. */
 static int in_pidf(const char *xml, json_t *body)
 {
+    struct geo_fix fix;
+    int grc = geo_pidf_parse(xml, strlen(xml), &fix);
+    if (grc == 0) {
+        json_object_set_new(body, "lat", json_real(fix.lat));
+        json_object_set_new(body, "lon", json_real(fix.lon));
+        if (fix.radius_m > 0) json_object_set_new(body, "uncertainty_m", json_real(fix.radius_m));
+        return 0;
+    }
+    char why[256];
+    snprintf(why, sizeof why, "%s", kt_errmsg());
     xmlDocPtr doc;
     int rc = interop_xml_read("EIDO locationByValue (PIDF-LO)", xml, strlen(xml), PIDF_MAX, &doc);
     if (rc) return rc == KT_ETOOBIG ? KT_EINVAL : rc;
@@ -762,33 +756,8 @@ static int in_pidf(const char *xml, json_t *body)
     }
     xmlNodePtr shape = interop_xml_child(root, GS_NS, "Circle", 1);
     if (!shape) shape = interop_xml_child(root, GML_NS, "Point", 1);
-    xmlNodePtr pos = shape ? interop_xml_child(shape, GML_NS, "pos", 0) : NULL;
     if (shape) {
-        double v[3], r = 0;
-        char *t = pos ? interop_xml_text(pos) : NULL;
-        int n = t ? pidf_numbers(t, v, 3) : -1;
-        xmlFree(t);
-        if (n < 2)
-            rc = kt_fail(KT_EINVAL, "EIDO: PIDF-LO gml:pos must be \"latitude longitude\"");
-        else if (v[0] < -90 || v[0] > 90 || v[1] < -180 || v[1] > 180)
-            rc = kt_fail(KT_EVALID, "EIDO: PIDF-LO position %g %g is out of range", v[0], v[1]);
-        xmlNodePtr rad = interop_xml_child(shape, GS_NS, "radius", 0);
-        if (!rc && strcmp((const char *)shape->name, "Circle") == 0) {
-            xmlChar *uom = rad ? xmlGetProp(rad, (const xmlChar *)"uom") : NULL;
-            t = rad ? interop_xml_text(rad) : NULL;
-            if (!uom || strcmp((const char *)uom, "urn:ogc:def:uom:EPSG::9001") != 0 || !t ||
-                pidf_numbers(t, &r, 1) != 1)
-                rc = kt_fail(KT_EINVAL, "EIDO: PIDF-LO circle needs a gs:radius in metres");
-            else if (r < 0 || r > UNCERTAINTY_MAX_M)
-                rc = kt_fail(KT_EVALID, "EIDO: PIDF-LO radius %g m is out of range", r);
-            xmlFree(uom);
-            xmlFree(t);
-        }
-        if (!rc) {
-            json_object_set_new(body, "lat", json_real(v[0]));
-            json_object_set_new(body, "lon", json_real(v[1]));
-            if (r > 0) json_object_set_new(body, "uncertainty_m", json_real(r));
-        }
+        rc = kt_fail(grc, "EIDO: %s", why);
     } else if (!json_object_get(body, "address")) {
         static const char *const parts[] = {"A1", "A2", "A3", "A4", "A5", "A6", "RD", "HNO", "LOC"};
         xmlNodePtr civic = interop_xml_child(root, CA_NS, "civicAddress", 1);

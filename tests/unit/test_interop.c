@@ -232,13 +232,19 @@ static const struct {
     {"incidentComponent", "notesReference", "{}", KT_EINVAL},
     {"locationComponent[0]", "locationByValue", "42", KT_EINVAL},
     {"locationComponent[0]", "locationByValue",
-     "\"<presence xmlns='urn:ietf:params:xml:ns:pidf'><gml:Point xmlns:gml='http://www.opengis."
-     "net/gml'><gml:pos>95.0 139.0</gml:pos></gml:Point></presence>\"",
-     KT_EVALID},
+     "\"<presence xmlns='urn:ietf:params:xml:ns:pidf' xmlns:gp='urn:ietf:params:xml:ns:pidf:"
+     "geopriv10' xmlns:gml='http://www.opengis.net/gml'><tuple id='t'><status><gp:geopriv>"
+     "<gp:location-info><gml:Point srsName='urn:ogc:def:crs:EPSG::4326'><gml:pos>95.0 "
+     "139.0</gml:pos>"
+     "</gml:Point></gp:location-info></gp:geopriv></status></tuple></presence>\"",
+     KT_EINVAL},
     {"locationComponent[0]", "locationByValue",
-     "\"<presence xmlns='urn:ietf:params:xml:ns:pidf'><gml:Point xmlns:gml='http://www.opengis."
-     "net/gml'><gml:pos>35.0 200.0</gml:pos></gml:Point></presence>\"",
-     KT_EVALID},
+     "\"<presence xmlns='urn:ietf:params:xml:ns:pidf' xmlns:gp='urn:ietf:params:xml:ns:pidf:"
+     "geopriv10' xmlns:gml='http://www.opengis.net/gml'><tuple id='t'><status><gp:geopriv>"
+     "<gp:location-info><gml:Point srsName='urn:ogc:def:crs:EPSG::4326'><gml:pos>35.0 "
+     "200.0</gml:pos>"
+     "</gml:Point></gp:location-info></gp:geopriv></status></tuple></presence>\"",
+     KT_EINVAL},
     {"locationComponent[0]", "locationByValue",
      "\"<presence xmlns='urn:ietf:params:xml:ns:pidf'><gml:Point xmlns:gml='http://www.opengis."
      "net/gml'><gml:pos>north</gml:pos></gml:Point></presence>\"",
