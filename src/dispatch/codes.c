@@ -158,9 +158,11 @@ json_t *dispatch_codes_json(void)
                              category_en(t->category), "priority", t->priority, "unit_kinds",
                              kinds_array(t->unit_kinds)));
     for (int p = DISPATCH_PRIORITY_MIN; !bad && p <= DISPATCH_PRIORITY_MAX; p++)
-        bad = json_array_append_new(
-            prio, json_pack("{s:i,s:s,s:s}", "code", p, "label", dispatch_priority_label(p),
-                            "label_en", p == 1 ? "Emergency" : p == 2 ? "Urgent" : "Routine"));
+        bad = json_array_append_new(prio, json_pack("{s:i,s:s,s:s}", "code", p, "label",
+                                                    dispatch_priority_label(p), "label_en",
+                                                    p == 1   ? "Emergency"
+                                                    : p == 2 ? "Urgent"
+                                                             : "Routine"));
     if (bad) {
         json_decref(types);
         json_decref(prio);

@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 enum licence_event_type {
-    LICENCE_EV_VIOLATION,   /* 違反行為: basic points (基礎点数) */
-    LICENCE_EV_ACCIDENT,    /* 交通事故: accident points (付加点数) added to the violation */
+    LICENCE_EV_VIOLATION, /* 違反行為: basic points (基礎点数) */
+    LICENCE_EV_ACCIDENT,  /* 交通事故: accident points (付加点数) added to the violation */
     LICENCE_EV_DISPOSITION, /* a past disposition (suspension or revocation): a 前歴 */
 };
 
@@ -23,9 +23,9 @@ struct licence_event {
     char code[40]; /* violation or accident code from the tables, "" if points stand in */
     int points;    /* points of the event (from the code's table row unless given) */
     /* dispositions only: */
-    int revocation;      /* 1 = revocation, 0 = suspension */
-    int days;            /* suspension days ordered (before course reductions) */
-    long end_day;        /* day the suspension / disqualification ended (0 = unknown) */
+    int revocation; /* 1 = revocation, 0 = suspension */
+    int days;       /* suspension days ordered (before course reductions) */
+    long end_day;   /* day the suspension / disqualification ended (0 = unknown) */
 };
 
 struct licence_assessment {
@@ -38,12 +38,12 @@ struct licence_assessment {
 
 /* One row of the violation/accident tables, citing where it comes from. */
 struct licence_code {
-    const char *code;     /* "speed_30_50_general", "signal", "drunk_025", "accident_injury_3m", … */
-    const char *label;    /* 日本語 */
+    const char *code;  /* "speed_30_50_general", "signal", "drunk_025", "accident_injury_3m", … */
+    const char *label; /* 日本語 */
     const char *label_en;
     int points;
-    int accident;         /* 1 = accident points (付加点数) row */
-    const char *source;   /* e.g. "道路交通法施行令 別表第二 一の表" */
+    int accident;       /* 1 = accident points (付加点数) row */
+    const char *source; /* e.g. "道路交通法施行令 別表第二 一の表" */
 };
 
 /* NULL-code terminated table of every code. */
