@@ -494,7 +494,7 @@ json_t *dsp_inc_json_full(struct dispatch *d, struct store_conn *c, const struct
 void dsp_publish(struct dispatch *d, const char *type, const struct bus_scope *scope, json_t *data)
 {
     if (!data) return;
-    char *text = json_dumps(data, JSON_COMPACT);
+    char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(data);
     if (!text) return;
     if (bus_publish(d->bus, "dispatch", type, scope, text, NULL))

@@ -56,7 +56,7 @@ static int send_body(struct MHD_Connection *conn, int status, char *body, size_t
 
 static int send_json(struct MHD_Connection *conn, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(body);
     if (!text) return MHD_NO;
     return send_body(conn, status, text, strlen(text), "application/json; charset=utf-8");

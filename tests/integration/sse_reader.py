@@ -1,52 +1,38 @@
-"""An SSE reader for the dispatch tests (GET /api/v1/events over a raw socket)."""
+"""Collects a live event stream in the background for the dispatch tests: kt.EventStream read
+by a thread, each block kept as (id, event, data-text)."""
 import json
-import re
 import socket
 import threading
 import time
 
+import kt
+
 
 class Events:
-    """Reads GET /api/v1/events in a thread; keeps (id, event, data) tuples."""
-
     def __init__(self, server, token, last_id=None):
         self.items = []
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-        hdr = f"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-        if last_id is not None:
-            hdr += f"Last-Event-ID: {last_id}\r\n"
-        self.sock.sendall((hdr + "\r\n").encode())
-        self.status = None
+        self.stream = kt.EventStream(server, token, last_id=last_id, timeout=30)
+        self.status = self.stream.status
         self.t = threading.Thread(target=self.run, daemon=True)
         self.t.start()
 
     def run(self):
-        buf = b""
         try:
             while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return
-                buf += chunk
-                if self.status is None and b"\r\n\r\n" in buf:
-                    head, buf = buf.split(b"\r\n\r\n", 1)
-                    self.status = int(head.split()[1])
-                # Chunked transfer: strip chunk-size lines crudely by parsing frames on text.
-                text = buf.decode("utf-8", "replace")
-                for m in re.finditer(r"id: (\d+)\r?\nevent: (\w+)\r?\ndata: (.*?)\r?\n\r?\n", text):
-                    item = (int(m.group(1)), m.group(2), m.group(3))
-                    if item not in self.items:
-                        self.items.append(item)
-        except OSError:
+                block = self.stream.next()
+                if "id" in block and "event" in block:
+                    self.items.append((int(block["id"]), block["event"], block.get("data", "")))
+        except (EOFError, OSError, ValueError, socket.timeout):
             return
 
     def wait(self, pred, timeout=10):
+        """The data of the first event for which pred(event, data) holds, or None."""
         end = time.time() + timeout
         while time.time() < end:
-            for i in list(self.items):
+            for _, event, data in list(self.items):
                 try:
-                    if pred(i[1], json.loads(i[2])):
-                        return json.loads(i[2])
+                    if pred(event, json.loads(data)):
+                        return json.loads(data)
                 except ValueError:
                     pass
             time.sleep(0.05)
@@ -54,6 +40,6 @@ class Events:
 
     def close(self):
         try:
-            self.sock.close()
+            self.stream.sock.close()
         except OSError:
             pass
