@@ -13,6 +13,7 @@ int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router
         const struct auth_user loader = {
             .name = "demo-loader", .role = "supervisor", .agency = "警視庁"};
         if ((rc = dispatch_demo_load(*out, &loader))) return rc;
+        dispatch_demo_simulate(*out);
     }
     return dispatch_routes(*out, router);
 }

@@ -1,9 +1,12 @@
 /* Demo data for dispatch: four station areas around Shinjuku and their units, placed at
  * fixed pseudo-random positions (seeded) so every demo looks the same. */
 #include "base/err.h"
+#include "base/jtime.h"
 #include "dispatch/dispatch_internal.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -75,4 +78,67 @@ int dispatch_demo_load(struct dispatch *d, const struct auth_user *u)
     int rc = heli ? dsp_unit_create(d, u, heli, id, sizeof id) : KT_ENOMEM;
     json_decref(heli);
     return rc;
+}
+
+void dispatch_demo_simulate(struct dispatch *d)
+{
+    pthread_mutex_lock(&d->stop_mu);
+    d->simulate = 1;
+    d->sim_seed = 20261123u;
+    pthread_mutex_unlock(&d->stop_mu);
+}
+
+void dsp_demo_step(struct dispatch *d)
+{
+    struct moved {
+        char id[16], agency[96], station[64];
+        double lat, lon;
+    } *mv = NULL;
+    size_t n = 0;
+    int64_t now = jtime_now_ms();
+    pthread_rwlock_wrlock(&d->rw);
+    if (d->nunits) mv = malloc(d->nunits * sizeof *mv);
+    for (size_t i = 0; mv && i < d->nunits; i++) {
+        struct unit *u = &d->units[i];
+        if (!u->has_fix || u->kind == 3 /* koban */ || u->status == UNIT_OUT_OF_SERVICE ||
+            u->status == UNIT_ON_SCENE)
+            continue;
+        const struct incident *inc = u->incident[0] ? dsp_inc_find(d, u->incident) : NULL;
+        if (inc && inc->has_loc) {
+            /* Driving to the incident: a quarter of the way each step, at least 50 m. */
+            double dist = geo_distance_m(u->lat, u->lon, inc->lat, inc->lon);
+            double f = dist < 50 ? 1.0 : fmax(0.25, 50.0 / dist);
+            u->lat += (inc->lat - u->lat) * f;
+            u->lon += (inc->lon - u->lon) * f;
+        } else if (u->status == UNIT_AVAILABLE) {
+            /* Patrolling: a few tens of metres in a random direction. */
+            u->lat += (between(&d->sim_seed, -1, 1)) * 0.0003;
+            u->lon += (between(&d->sim_seed, -1, 1)) * 0.0004;
+        } else {
+            continue;
+        }
+        u->fix_ms = now;
+        u->dirty = 1;
+        geo_index_put(d->ix, u->key, u->lat, u->lon, 1u << u->kind, dsp_unit_eligible(u));
+        snprintf(mv[n].id, sizeof mv[n].id, "%s", u->id);
+        snprintf(mv[n].agency, sizeof mv[n].agency, "%s", u->agency);
+        snprintf(mv[n].station, sizeof mv[n].station, "%s", u->station);
+        mv[n].lat = u->lat;
+        mv[n].lon = u->lon;
+        n++;
+    }
+    pthread_rwlock_unlock(&d->rw);
+    char ts[32];
+    jtime_format_utc(now, ts, sizeof ts);
+    for (size_t i = 0; i < n; i++) {
+        struct bus_scope sc;
+        memset(&sc, 0, sizeof sc);
+        snprintf(sc.agency, sizeof sc.agency, "%s", mv[i].agency);
+        snprintf(sc.station, sizeof sc.station, "%s", mv[i].station);
+        snprintf(sc.unit, sizeof sc.unit, "%s", mv[i].id);
+        dsp_publish(d, "position", &sc,
+                    json_pack("{s:s,s:f,s:f,s:s}", "unit", mv[i].id, "lat", mv[i].lat, "lon",
+                              mv[i].lon, "ts", ts));
+    }
+    free(mv);
 }

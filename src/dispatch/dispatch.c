@@ -187,6 +187,7 @@ static void *writer_main(void *arg)
         ts.tv_sec += 1;
         pthread_cond_timedwait(&d->stop_cv, &d->stop_mu, &ts);
         pthread_mutex_unlock(&d->stop_mu);
+        if (d->simulate && rounds % 5 == 0) dsp_demo_step(d);
         flush_positions(d);
         if (++rounds % 600 == 0) evict_closed(d);
         pthread_mutex_lock(&d->stop_mu);

@@ -48,5 +48,8 @@ void dispatch_remote_event(void *ctx, const char *site, const struct bus_event *
 
 /* Creates the demo stations (Shinjuku area) and units if the store has none, as user u. */
 int dispatch_demo_load(struct dispatch *d, const struct auth_user *u);
+/* Demo only: units move by themselves (available ones patrol nearby, dispatched ones drive to
+ * their incident), reporting positions every 5 s as terminals would. */
+void dispatch_demo_simulate(struct dispatch *d);
 
 #endif

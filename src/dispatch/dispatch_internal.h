@@ -97,6 +97,8 @@ struct dispatch {
     pthread_mutex_t stop_mu;
     pthread_cond_t stop_cv;
     int stopping;
+    int simulate; /* demo: the writer moves units (AVL simulation) */
+    uint32_t sim_seed;
 };
 
 extern const char *const dispatch_inc_status_names[];
@@ -184,6 +186,8 @@ int dsp_inc_read(struct dispatch *d, const struct auth_user *u, const char *id,
 /* Replies with the full incident JSON. */
 int dsp_reply_incident(struct dispatch *d, struct http_response *resp, int status,
                        const struct incident *inc);
+/* demo.c: one step of the demo AVL simulation (called by the writer every few seconds). */
+void dsp_demo_step(struct dispatch *d);
 /* units.c */
 int dsp_unit_add(struct dispatch *d, const struct unit *u); /* under rw(w) */
 int dsp_unit_create(struct dispatch *d, const struct auth_user *u, json_t *body, char *id_out,
