@@ -16,7 +16,7 @@ PG_PORT=5432
 PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev
-    libxml2-dev libnats-dev nats-server libjs-leaflet chromium chromium-driver
+    libxml2-dev libnats-dev nats-server libjs-leaflet chromium chromium-driver libpng-dev
     postgresql postgresql-contrib postgresql-15-postgis-3 python3 curl sqlite3 wrk
 )
 
