@@ -40,7 +40,7 @@ export function alertSite(cap, id) {
   return m ? m[1] : null;
 }
 
-// ctx: { map, ui, select(id), localSite() → site or null }
+// ctx: { map, ui, select(id), siteIsRemote(site) → true | false | null (not known yet) }
 export function startAlerts(ctx) {
   let list = [];
   try { list = JSON.parse(sessionStorage.getItem(STORE_KEY) || '[]'); } catch (_) { list = []; }
@@ -48,7 +48,7 @@ export function startAlerts(ctx) {
   const layer = L.layerGroup().addTo(ctx.map);
 
   const save = () => { try { sessionStorage.setItem(STORE_KEY, JSON.stringify(list.slice(0, KEEP))); } catch (_) { /* full */ } };
-  const isRemote = (a) => { const here = ctx.localSite(); return !!(a.site && here && a.site !== here); };
+  const isRemote = (a) => ctx.siteIsRemote(a.site) === true;
 
   function add(data) {
     if (!data || typeof data !== 'object' || !data.id) return;

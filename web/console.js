@@ -41,10 +41,38 @@ export async function startConsole(me, ui) {
   // ---------- sites (広域) ----------
   // A wide-area copy of another site's incident: site ≠ ours (its ext_id is "SITE:ID"). EIDO
   // imports also carry an ext_id (the EIDO's $id) but are our own incidents, editable.
-  function learnSite(inc) {
-    if (S.localSite || !inc || !inc.site || inc.ext_id) return;
-    S.localSite = inc.site;
+  // /api/v1/me has no site, so it is learnt: our own incidents have no ext_id; copies'
+  // sites are other sites; as a last resort an EIDO export names the issuing (our) site.
+  const remoteSites = new Set();
+  function setLocalSite(site) {
+    if (S.localSite || !site) return;
+    S.localSite = site;
     if (alerts) alerts.relabel();
+  }
+  function learnSite(inc) {
+    if (!inc || !inc.site) return;
+    if (!inc.ext_id) setLocalSite(inc.site);
+    else if (inc.ext_id.startsWith(inc.site + ':') && !remoteSites.has(inc.site)) {
+      remoteSites.add(inc.site);
+      if (alerts) alerts.relabel();
+    }
+  }
+  let probing = false;
+  async function probeLocalSite() {
+    if (S.localSite || probing) return;
+    const any = S.incidents.keys().next().value;
+    if (!any) return;
+    probing = true;
+    try {
+      const e = await api('GET', `/api/v1/incidents/${encodeURIComponent(any)}/eido`);
+      if (e && typeof e.issuingElementIdentification === 'string') setLocalSite(e.issuingElementIdentification);
+    } catch (_) { /* unknown for now */ } finally { probing = false; }
+  }
+  // Whether an alert's site is another prefecture (null: cannot tell yet).
+  function siteIsRemote(site) {
+    if (!site) return false;
+    if (S.localSite) return site !== S.localSite;
+    return remoteSites.has(site) ? true : null;
   }
   function isRemote(inc) {
     if (!inc || !inc.site) return false;
@@ -228,10 +256,12 @@ export async function startConsole(me, ui) {
           else if (e.key === 'ArrowUp' && tr.previousElementSibling) { e.preventDefault(); tr.previousElementSibling.focus(); }
         } },
       el('td', null, el('span', { class: `pri pri-${i.priority}`, text: priLabel(i.priority) })),
-      el('td', { class: 'mono', text: i.id },
-        remote ? el('span', { class: 'remote-flag', 'data-testid': 'remote-flag', title: t('remote.title', { site: i.site }), text: `${t('remote.flag')} ${i.site}` }) : null),
+      el('td', { class: 'mono', text: i.id }),
       el('td', { text: typeLabel(i.type, i.type_label) + (i.wide_area ? ' ◆' : '') }),
-      el('td', { class: 'addr', text: i.address || (i.location ? `${fmtCoord(i.location.lat)}, ${fmtCoord(i.location.lon)}` : '') }),
+      el('td', { class: 'addr', title: remote ? t('remote.title', { site: i.site }) : null },
+        remote ? el('span', { class: 'remote-flag', 'data-testid': 'remote-flag', text: `${t('remote.flag')} ${i.site}` }) : null,
+        remote ? ' ' : null,
+        el('span', { class: 'addr-text', text: i.address || (i.location ? `${fmtCoord(i.location.lat)}, ${fmtCoord(i.location.lon)}` : '') })),
       el('td', null, el('span', { class: `ist ist-${i.status}`, 'data-testid': 'queue-status', text: incStatusLabel(i.status) })),
       el('td', { class: 'mono', title: jstDateTime(i.created_at), text: jstTime(i.created_at) }),
       el('td', { class: 'mono age', 'data-created': i.created_at || '', text: ageOf(i.created_at) }));
@@ -667,7 +697,7 @@ export async function startConsole(me, ui) {
       const cap = parseCap(typeof xml === 'string' ? xml : '');
       const ident = cap.identifier || `${id}-${Date.now()}`;
       const m = /^([^@]+)@keitsu$/.exec(cap.sender || '');
-      if (m && !S.localSite) { S.localSite = m[1]; alerts.relabel(); }
+      if (m) setLocalSite(m[1]);
       const name = `CAP-${ident}.xml`;
       clear(d.aResult).append(
         el('p', { class: 'created', text: t('alert.issued', { id: ident }) }),
@@ -1080,6 +1110,7 @@ export async function startConsole(me, ui) {
         break;
       case 'alert':
         alerts.onAlert(data);
+        if (!S.localSite) probeLocalSite();
         if (data && data.incident === S.selected) refreshDetail();
         break;
       default:
@@ -1097,7 +1128,7 @@ export async function startConsole(me, ui) {
   });
 
   // ---------- wiring ----------
-  alerts = startAlerts({ map: M.map, ui, select: (id) => select(id), localSite: () => S.localSite });
+  alerts = startAlerts({ map: M.map, ui, select: (id) => select(id), siteIsRemote });
   const report = can.report ? startReport(ui) : null;
   $('report-open').hidden = !can.report;
   $('eido-import').hidden = !can.intake;
