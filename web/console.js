@@ -65,7 +65,11 @@ export async function startConsole(me, ui) {
     probing = true;
     try {
       const e = await api('GET', `/api/v1/incidents/${encodeURIComponent(any)}/eido`);
-      if (e && typeof e.issuingElementIdentification === 'string') setLocalSite(e.issuingElementIdentification);
+      if (e && typeof e.issuingElementIdentification === 'string' && !S.localSite) {
+        setLocalSite(e.issuingElementIdentification);
+        renderQueue();
+        if (S.detail) renderDetail(S.detail);
+      }
     } catch (_) { /* unknown for now */ } finally { probing = false; }
   }
   // Whether an alert's site is another prefecture (null: cannot tell yet).
