@@ -11,9 +11,12 @@ all:
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-# Browser end-to-end test of the console and the field terminal (headless Chromium, real server).
+# Browser end-to-end tests of the console and the field terminal (headless Chromium, real
+# servers; console_extra also starts a nats-server for a second prefecture when installed).
 e2e: all
-	cd tests/e2e && npm ci --no-audit --no-fund && KEITSU_BIN=$(abspath $(BUILD))/keitsu node dispatch.spec.mjs
+	cd tests/e2e && npm ci --no-audit --no-fund && \
+	  KEITSU_BIN=$(abspath $(BUILD))/keitsu node dispatch.spec.mjs && \
+	  KEITSU_BIN=$(abspath $(BUILD))/keitsu node console_extra.spec.mjs
 
 asan:
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKEITSU_SANITIZE=ON >/dev/null

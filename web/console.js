@@ -1,18 +1,23 @@
 // 指令台: the command-and-dispatch console (call takers, dispatchers, supervisors, admins; the
 // station role gets the same view scoped by the server, without intake and orders).
-import { t, label, priorityLabel, onLangChange } from './i18n.js';
-import { el, put, clear, $, api, blobUrl, EventStream, jstTime, jstDate, jstDateTime, ageOf, duration,
-         warekiOf, fmtCoord } from './util.js';
+import { t, label, priorityLabel, categoryLabel, onLangChange } from './i18n.js';
+import { el, put, clear, $, api, blobUrl, EventStream, jstTime, jstDateTime, ageOf, duration,
+         warekiOf, fmtCoord, download } from './util.js';
 import { createMap, drawStations, validLatLon } from './map.js';
+import { startAlerts, parseCap } from './alerts.js';
+import { startReport } from './report.js';
 
 const INTAKE_ROLES = ['call_taker', 'dispatcher', 'supervisor', 'admin'];
 const ORDER_ROLES = ['dispatcher', 'supervisor', 'admin'];
+const REPORT_ROLES = ['supervisor', 'admin'];
+const ALERT_RADII = [300, 500, 1000, 2000, 3000, 5000, 10000]; // 緊急配備 circle, metres
 const ACTIVE = ['open', 'dispatched', 'on_scene'];
 
 export async function startConsole(me, ui) {
   const can = {
     intake: INTAKE_ROLES.includes(me.role),
     order: ORDER_ROLES.includes(me.role),
+    report: REPORT_ROLES.includes(me.role),
   };
   const S = {
     codes: { incident_types: [], dispositions: [], unit_kinds: [], unit_statuses: [], priorities: [] },
@@ -27,7 +32,58 @@ export async function startConsole(me, ui) {
     pickMarker: null,
     fitted: false,
     images: new Map(),   // "incident/N" -> object URL
+    unitRows: new Map(), // unit id -> its board row's parts (updated in place)
+    localSite: me.site || null, // learnt from our own incidents (no ext_id) when /me has no site
+    correctPick: null,   // marker of the location picked for a correction
+    alertPreview: null,  // circle of the deployment alert being prepared
   };
+
+  // ---------- sites (広域) ----------
+  // A wide-area copy of another site's incident: site ≠ ours (its ext_id is "SITE:ID"). EIDO
+  // imports also carry an ext_id (the EIDO's $id) but are our own incidents, editable.
+  // /api/v1/me has no site, so it is learnt: our own incidents have no ext_id; copies'
+  // sites are other sites; as a last resort an EIDO export names the issuing (our) site.
+  const remoteSites = new Set();
+  function setLocalSite(site) {
+    if (S.localSite || !site) return;
+    S.localSite = site;
+    if (alerts) alerts.relabel();
+  }
+  function learnSite(inc) {
+    if (!inc || !inc.site) return;
+    if (!inc.ext_id) setLocalSite(inc.site);
+    else if (inc.ext_id.startsWith(inc.site + ':') && !remoteSites.has(inc.site)) {
+      remoteSites.add(inc.site);
+      if (alerts) alerts.relabel();
+    }
+  }
+  let probing = false;
+  async function probeLocalSite() {
+    if (S.localSite || probing) return;
+    const any = S.incidents.keys().next().value;
+    if (!any) return;
+    probing = true;
+    try {
+      const e = await api('GET', `/api/v1/incidents/${encodeURIComponent(any)}/eido`);
+      if (e && typeof e.issuingElementIdentification === 'string' && !S.localSite) {
+        setLocalSite(e.issuingElementIdentification);
+        renderQueue();
+        if (S.detail) renderDetail(S.detail);
+      }
+    } catch (_) { /* unknown for now */ } finally { probing = false; }
+  }
+  // Whether an alert's site is another prefecture (null: cannot tell yet).
+  function siteIsRemote(site) {
+    if (!site) return false;
+    if (S.localSite) return site !== S.localSite;
+    return remoteSites.has(site) ? true : null;
+  }
+  function isRemote(inc) {
+    if (!inc || !inc.site) return false;
+    if (S.localSite) return inc.site !== S.localSite;
+    return typeof inc.ext_id === 'string' && inc.ext_id.startsWith(inc.site + ':');
+  }
+  let alerts = null;
 
   // ---------- code tables ----------
   const find = (list, code) => list.find((x) => String(x.code) === String(code));
@@ -41,11 +97,29 @@ export async function startConsole(me, ui) {
   // ---------- map ----------
   const M = createMap($('map'));
   M.map.on('click', (e) => {
-    if ($('intake-form').hidden) return;
-    $('intake-lat').value = e.latlng.lat.toFixed(6);
-    $('intake-lon').value = e.latlng.lng.toFixed(6);
-    showPick();
+    if (!$('intake-form').hidden) {
+      $('intake-lat').value = e.latlng.lat.toFixed(6);
+      $('intake-lon').value = e.latlng.lng.toFixed(6);
+      showPick();
+      return;
+    }
+    const d = S.detailDom;
+    if (d && d.cForm && !d.cForm.hidden) {
+      d.cLat.value = e.latlng.lat.toFixed(6);
+      d.cLon.value = e.latlng.lng.toFixed(6);
+      showCorrectPick();
+    }
   });
+
+  function showCorrectPick() {
+    if (S.correctPick) { S.correctPick.remove(); S.correctPick = null; }
+    const d = S.detailDom;
+    if (!d || !d.cForm || d.cForm.hidden) return;
+    const lat = parseFloat(d.cLat.value), lon = parseFloat(d.cLon.value);
+    if (!validLatLon(lat, lon)) return;
+    S.correctPick = L.marker([lat, lon], { interactive: false, keyboard: false,
+      icon: L.divIcon({ className: 'pick-marker correct', html: el('span', { 'data-testid': 'correct-pick-marker', text: '✚' }), iconSize: [24, 24], iconAnchor: [12, 12] }) }).addTo(M.map);
+  }
 
   function showPick() {
     const lat = parseFloat($('intake-lat').value), lon = parseFloat($('intake-lon').value);
@@ -151,7 +225,7 @@ export async function startConsole(me, ui) {
   async function loadState() {
     const [ri, ru] = await Promise.all([api('GET', '/api/v1/incidents?status=active'), api('GET', '/api/v1/units')]);
     S.incidents.clear();
-    for (const i of ri.incidents || []) S.incidents.set(i.id, i);
+    for (const i of ri.incidents || []) { learnSite(i); S.incidents.set(i.id, i); }
     S.units.clear();
     for (const u of ru.units || []) S.units.set(u.id, u);
     for (const [id, m] of S.incMarkers) if (!S.incidents.has(id)) { m.remove(); S.incMarkers.delete(id); }
@@ -174,8 +248,10 @@ export async function startConsole(me, ui) {
     const body = clear($('queue-body'));
     const list = sortedIncidents();
     for (const i of list) {
+      const remote = isRemote(i);
       const tr = el('tr', { 'data-testid': 'queue-row', 'data-id': i.id, 'data-status': i.status, tabindex: 0,
-        class: i.id === S.selected ? 'selected' : '',
+        'data-remote': remote ? '1' : '0',
+        class: (i.id === S.selected ? 'selected' : '') + (remote ? ' remote' : ''),
         'aria-selected': i.id === S.selected ? 'true' : 'false',
         onclick: () => select(i.id),
         onkeydown: (e) => {
@@ -186,7 +262,10 @@ export async function startConsole(me, ui) {
       el('td', null, el('span', { class: `pri pri-${i.priority}`, text: priLabel(i.priority) })),
       el('td', { class: 'mono', text: i.id }),
       el('td', { text: typeLabel(i.type, i.type_label) + (i.wide_area ? ' ◆' : '') }),
-      el('td', { class: 'addr', text: i.address || (i.location ? `${fmtCoord(i.location.lat)}, ${fmtCoord(i.location.lon)}` : '') }),
+      el('td', { class: 'addr', title: remote ? t('remote.title', { site: i.site }) : null },
+        remote ? el('span', { class: 'remote-flag', 'data-testid': 'remote-flag', text: `${t('remote.flag')} ${i.site}` }) : null,
+        remote ? ' ' : null,
+        el('span', { class: 'addr-text', text: i.address || (i.location ? `${fmtCoord(i.location.lat)}, ${fmtCoord(i.location.lon)}` : '') })),
       el('td', null, el('span', { class: `ist ist-${i.status}`, 'data-testid': 'queue-status', text: incStatusLabel(i.status) })),
       el('td', { class: 'mono', title: jstDateTime(i.created_at), text: jstTime(i.created_at) }),
       el('td', { class: 'mono age', 'data-created': i.created_at || '', text: ageOf(i.created_at) }));
@@ -197,24 +276,80 @@ export async function startConsole(me, ui) {
   }
 
   // ---------- unit board ----------
-  function renderUnits() {
-    const body = clear($('units-body'));
-    const list = [...S.units.values()].sort((a, b) =>
-      String(a.station).localeCompare(String(b.station)) || String(a.callsign).localeCompare(String(b.callsign), 'ja'));
-    for (const u of list) {
-      const fix = u.fix_at ? `${jstDateTime(u.fix_at)}` : t('units.nofix');
-      body.append(el('tr', { 'data-testid': 'unit-row', 'data-id': u.id, 'data-status': u.status, class: u.stale ? 'stale' : '',
-        title: u.stale ? `${t('units.stale')} (${fix})` : fix },
-      el('td', { class: 'callsign', text: u.callsign || u.id }),
-      el('td', { text: kindLabel(u.kind) }),
-      el('td', { text: stationName(u.station) }),
-      el('td', null, el('span', { class: `ust st-${u.status}`, 'data-testid': 'unit-status', 'data-status': u.status, text: unitStatusLabel(u.status) }),
-        u.stale ? el('span', { class: 'stale-flag', title: t('units.stale'), text: ' ⌛' }) : null,
-        canSetStatus(u) ? statusSetter(u) : null),
-      el('td', null, u.incident ? el('button', { type: 'button', class: 'link mono', text: u.incident, onclick: () => select(u.incident) }) : '')));
+  // Rows are built once per unit and updated in place, so a unit or position event does not
+  // close an open status-override dropdown (its options are rebuilt only when it is not in use).
+  const unitOrder = (a, b) =>
+    String(a.station).localeCompare(String(b.station)) || String(a.callsign).localeCompare(String(b.callsign), 'ja') || a.id.localeCompare(b.id);
+
+  function buildUnitRow(u) {
+    const r = { id: u.id };
+    r.callsign = el('td', { class: 'callsign' });
+    r.kind = el('td');
+    r.station = el('td');
+    r.status = el('span', { class: 'ust', 'data-testid': 'unit-status' });
+    r.staleFlag = el('span', { class: 'stale-flag', text: ' ⌛', hidden: true });
+    r.statusCell = el('td', null, r.status, r.staleFlag);
+    r.incCell = el('td');
+    r.tr = el('tr', { 'data-testid': 'unit-row', 'data-id': u.id }, r.callsign, r.kind, r.station, r.statusCell, r.incCell);
+    return r;
+  }
+
+  function updateUnitRow(r, u) {
+    const fix = u.fix_at ? `${jstDateTime(u.fix_at)}` : t('units.nofix');
+    r.tr.dataset.status = u.status;
+    r.tr.className = u.stale ? 'stale' : '';
+    r.tr.title = u.stale ? `${t('units.stale')} (${fix})` : fix;
+    r.callsign.textContent = u.callsign || u.id;
+    r.kind.textContent = kindLabel(u.kind);
+    r.station.textContent = stationName(u.station);
+    r.status.className = `ust st-${u.status}`;
+    r.status.dataset.status = u.status;
+    r.status.textContent = unitStatusLabel(u.status);
+    r.staleFlag.hidden = !u.stale;
+    r.staleFlag.title = t('units.stale');
+    if (canSetStatus(u)) {
+      if (!r.sel) { r.sel = statusSetter(u); r.statusCell.append(r.sel); }
+      r.sel.title = t('units.setStatus');
+      r.sel.setAttribute('aria-label', `${u.callsign} ${t('units.setStatus')}`);
+      if (r.selFor !== u.status) {
+        if (document.activeElement === r.sel) r.selStale = true; // rebuilt on blur
+        else fillStatusSetter(r, u.status);
+      }
+    } else if (r.sel) { r.sel.remove(); r.sel = null; r.selFor = null; }
+    if (r.incFor !== (u.incident || null)) {
+      r.incFor = u.incident || null;
+      clear(r.incCell);
+      if (u.incident) r.incCell.append(el('button', { type: 'button', class: 'link mono', text: u.incident, onclick: () => select(u.incident) }));
     }
+    r.key = `${u.station}\u0000${u.callsign}`;
+  }
+
+  // Full pass: adds, removes and orders rows without recreating existing ones.
+  function renderUnits() {
+    const body = $('units-body');
+    const list = [...S.units.values()].sort(unitOrder);
+    for (const [id, r] of S.unitRows) if (!S.units.has(id)) { r.tr.remove(); S.unitRows.delete(id); }
+    list.forEach((u, n) => {
+      let r = S.unitRows.get(u.id);
+      if (!r) { r = buildUnitRow(u); S.unitRows.set(u.id, r); }
+      updateUnitRow(r, u);
+      if (body.children[n] !== r.tr) body.insertBefore(r.tr, body.children[n] || null);
+    });
     $('units-empty').hidden = list.length > 0;
     $('units-count').textContent = String(list.length);
+  }
+
+  // One unit changed: update its row in place; a new unit or a new sort key takes a full pass.
+  function renderUnit(u) {
+    const r = S.unitRows.get(u.id);
+    if (!r || r.key !== `${u.station}\u0000${u.callsign}`) { renderUnits(); return; }
+    updateUnitRow(r, u);
+  }
+
+  // Labels change with the language: refresh every row (still in place).
+  function relabelUnits() {
+    for (const r of S.unitRows.values()) { r.selFor = null; }
+    renderUnits();
   }
 
   // Dispatchers may set any unit's status, a station its own units' (the server decides).
@@ -223,20 +358,33 @@ export async function startConsole(me, ui) {
   }
 
   function statusSetter(u) {
-    const sel = el('select', { class: 'status-set', 'data-testid': 'unit-status-set', title: t('units.setStatus'),
-      'aria-label': `${u.callsign} ${t('units.setStatus')}`, onclick: (e) => e.stopPropagation(),
+    const id = u.id;
+    const sel = el('select', { class: 'status-set', 'data-testid': 'unit-status-set',
+      onclick: (e) => e.stopPropagation(),
+      onblur: () => {
+        const r = S.unitRows.get(id), cur = S.units.get(id);
+        if (r && r.selStale && cur) { r.selStale = false; fillStatusSetter(r, cur.status); }
+      },
       onchange: async () => {
         const status = sel.value;
         sel.value = '';
         if (!status) return;
         try {
-          applyUnit(await api('POST', `/api/v1/units/${encodeURIComponent(u.id)}/status`, { status }));
+          applyUnit(await api('POST', `/api/v1/units/${encodeURIComponent(id)}/status`, { status }));
         } catch (e) { ui.toast(t('err.generic', { msg: e.message }), 'error'); }
-      } }, el('option', { value: '', text: '▾' }));
-    for (const x of S.codes.unit_statuses || []) {
-      if (x.code !== u.status) sel.append(el('option', { value: x.code, text: label(x) }));
-    }
+      } });
     return sel;
+  }
+
+  function fillStatusSetter(r, status) {
+    const sel = clear(r.sel);
+    sel.append(el('option', { value: '', text: '▾' }));
+    for (const x of S.codes.unit_statuses || []) {
+      if (x.code !== status) sel.append(el('option', { value: x.code, text: label(x) }));
+    }
+    sel.value = '';
+    r.selFor = status;
+    r.selStale = false;
   }
 
   // ---------- incident detail ----------
@@ -278,6 +426,8 @@ export async function startConsole(me, ui) {
 
   // Builds the detail's skeleton once per selection; renderDetail() fills the parts.
   function buildDetail(id) {
+    if (S.correctPick) { S.correctPick.remove(); S.correctPick = null; }
+    if (S.alertPreview) { S.alertPreview.remove(); S.alertPreview = null; }
     $('detail-none').hidden = true;
     const body = clear($('detail-body'));
     body.hidden = false;
@@ -287,7 +437,13 @@ export async function startConsole(me, ui) {
     d.units = el('ul', { class: 'dunits', id: 'detail-units', 'data-testid': 'detail-units' });
     d.timeline = el('ol', { class: 'timeline', id: 'detail-timeline', 'data-testid': 'detail-timeline' });
     d.attachments = el('ul', { class: 'attachments', id: 'detail-attachments', 'data-testid': 'detail-attachments' });
-    body.append(d.head, d.info, section('detail.units', 'detail-units-sec', d.units));
+    d.remote = el('p', { class: 'remote-note', id: 'detail-remote', 'data-testid': 'detail-remote', hidden: true });
+    d.eidoBtn = el('button', { type: 'button', class: 'small', id: 'eido-export', 'data-testid': 'eido-export', text: t('eido.export'),
+      onclick: () => exportEido(id) });
+    body.append(d.head, d.remote, d.info, el('div', { class: 'row detail-tools' }, d.eidoBtn));
+    if (can.intake) buildCorrection(id, d, body);
+    if (can.order) buildAlertForm(id, d, body);
+    body.append(section('detail.units', 'detail-units-sec', d.units));
 
     if (can.order) {
       d.recList = el('ol', { class: 'recs', id: 'rec-list', 'data-testid': 'rec-list' });
@@ -308,7 +464,8 @@ export async function startConsole(me, ui) {
         refreshDetail();
       } catch (err) { ui.toast(t('err.generic', { msg: err.message }), 'error'); }
     } }, d.msgText, el('button', { type: 'submit', id: 'msg-send', 'data-testid': 'msg-send', text: t('detail.messageSend') }));
-    body.append(section('detail.message', 'msg-section', msgForm));
+    d.msgSec = section('detail.message', 'msg-section', msgForm);
+    body.append(d.msgSec);
     body.append(section('detail.attachments', 'attachments-section', d.attachments));
     body.append(section('detail.timeline', 'timeline-section', d.timeline));
 
@@ -345,6 +502,248 @@ export async function startConsole(me, ui) {
     S.detailDom = d;
   }
 
+  // ---- 訂正 (PATCH /api/v1/incidents/ID): only changed fields are sent ----
+  function buildCorrection(id, d, body) {
+    const f = (tag, idName, attrs) => el(tag, Object.assign({ id: idName, 'data-testid': idName }, attrs || {}));
+    d.cAddress = f('input', 'correct-address', { maxlength: 200 });
+    d.cType = f('select', 'correct-type');
+    d.cPriority = f('select', 'correct-priority');
+    d.cNarrative = f('textarea', 'correct-narrative', { rows: 3, maxlength: 4000 });
+    d.cLat = f('input', 'correct-lat', { inputmode: 'decimal' });
+    d.cLon = f('input', 'correct-lon', { inputmode: 'decimal' });
+    d.cUnc = f('input', 'correct-uncertainty', { inputmode: 'numeric' });
+    d.cLat.oninput = showCorrectPick;
+    d.cLon.oninput = showCorrectPick;
+    d.cError = f('span', 'correct-error', { class: 'error', role: 'alert' });
+    d.cStale = f('p', 'correct-stale', { class: 'stale-note', hidden: true });
+    const lab = (key, input, cls) => el('label', { class: cls || null }, el('span', { text: t(key) }), input);
+    const grid = el('div', { class: 'form-grid' },
+      lab('intake.address', d.cAddress, 'wide'),
+      lab('intake.type', d.cType), lab('intake.priority', d.cPriority),
+      lab('intake.lat', d.cLat), lab('intake.lon', d.cLon),
+      el('p', { class: 'hint wide', text: t('correct.pickHint') }),
+      lab('intake.uncertainty', d.cUnc));
+    if (can.order) {
+      d.cStation = f('select', 'correct-station');
+      d.cWide = f('input', 'correct-wide', { type: 'checkbox' });
+      grid.append(lab('correct.station', d.cStation), el('label', { class: 'check' }, d.cWide, el('span', { text: t('correct.wide') })));
+    }
+    grid.append(lab('intake.narrative', d.cNarrative, 'wide'));
+    d.cSubmit = f('button', 'correct-submit', { type: 'submit', class: 'primary', text: t('correct.submit') });
+    d.cForm = el('form', { id: 'correct-form', 'data-testid': 'correct-form', class: 'correct-form', hidden: true, novalidate: true,
+      onsubmit: (e) => { e.preventDefault(); submitCorrection(id, d); },
+      onkeydown: (e) => {
+        if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); closeCorrection(d); }
+        else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submitCorrection(id, d); }
+      } },
+    d.cStale, grid,
+    el('div', { class: 'actions row' }, d.cSubmit,
+      f('button', 'correct-cancel', { type: 'button', text: t('correct.cancel'), onclick: () => closeCorrection(d) }), d.cError));
+    d.cOpen = f('button', 'correct-open', { type: 'button', text: t('correct.open'), onclick: () => openCorrection(d) });
+    d.cSec = section('correct.title', 'correct-section', d.cOpen, d.cForm);
+    body.append(d.cSec);
+  }
+
+  function fillCorrection(d, inc) {
+    fillTypeSelect(d.cType, false);
+    clear(d.cPriority);
+    for (const p of S.codes.priorities || []) d.cPriority.append(el('option', { value: String(p.code), text: `${p.code} ${priLabel(p.code)}` }));
+    d.cAddress.value = inc.address || '';
+    d.cType.value = inc.type || '';
+    d.cPriority.value = String(inc.priority || '');
+    d.cNarrative.value = inc.narrative || '';
+    const loc = inc.location;
+    d.cLat.value = loc && validLatLon(loc.lat, loc.lon) ? loc.lat.toFixed(6) : '';
+    d.cLon.value = loc && validLatLon(loc.lat, loc.lon) ? loc.lon.toFixed(6) : '';
+    d.cUnc.value = loc && typeof loc.uncertainty_m === 'number' && loc.uncertainty_m > 0 ? String(loc.uncertainty_m) : '';
+    if (d.cStation) {
+      clear(d.cStation).append(el('option', { value: '', text: t('correct.stationAuto') }));
+      for (const st of [...S.stations.values()].sort((a, b) => String(a.name).localeCompare(String(b.name), 'ja'))) {
+        d.cStation.append(el('option', { value: st.id, text: st.name ? `${st.name} (${st.id})` : st.id }));
+      }
+      d.cStation.value = inc.station && S.stations.has(inc.station) ? inc.station : '';
+      d.cWide.checked = !!inc.wide_area;
+    }
+    d.cBase = { version: inc.version, address: d.cAddress.value, type: d.cType.value, priority: d.cPriority.value,
+      narrative: d.cNarrative.value, lat: d.cLat.value, lon: d.cLon.value, unc: d.cUnc.value,
+      station: d.cStation ? d.cStation.value : '', wide: d.cWide ? d.cWide.checked : false };
+    d.cStale.hidden = true;
+    d.cError.textContent = '';
+  }
+
+  function openCorrection(d) {
+    if (!S.detail || isRemote(S.detail)) return;
+    closeIntake();
+    fillCorrection(d, S.detail);
+    d.cForm.hidden = false;
+    d.cOpen.hidden = true;
+    showCorrectPick();
+    d.cAddress.focus();
+  }
+
+  function closeCorrection(d) {
+    if (!d || !d.cForm) return;
+    d.cForm.hidden = true;
+    d.cOpen.hidden = false;
+    if (S.correctPick) { S.correctPick.remove(); S.correctPick = null; }
+  }
+
+  async function submitCorrection(id, d) {
+    const b = d.cBase || {};
+    const body = {};
+    d.cError.textContent = '';
+    if (d.cAddress.value.trim() !== b.address.trim()) body.address = d.cAddress.value.trim();
+    if (d.cType.value && d.cType.value !== b.type) body.type = d.cType.value;
+    if (d.cPriority.value && d.cPriority.value !== b.priority) body.priority = Number(d.cPriority.value);
+    if (d.cNarrative.value.trim() !== b.narrative.trim()) body.narrative = d.cNarrative.value.trim();
+    const latS = d.cLat.value.trim(), lonS = d.cLon.value.trim(), uncS = d.cUnc.value.trim();
+    if (latS !== b.lat || lonS !== b.lon || uncS !== b.unc) {
+      const lat = Number(latS), lon = Number(lonS);
+      if (!latS || !lonS || !validLatLon(lat, lon)) { d.cError.textContent = t('intake.needLocation'); return; }
+      body.lat = lat;
+      body.lon = lon;
+      if (uncS && Number.isFinite(Number(uncS))) body.uncertainty_m = Number(uncS);
+    }
+    if (d.cStation && d.cStation.value && d.cStation.value !== b.station) body.station = d.cStation.value;
+    if (d.cWide && d.cWide.checked !== b.wide) body.wide_area = d.cWide.checked;
+    if (!Object.keys(body).length) { d.cError.textContent = t('correct.nothing'); return; }
+    d.cSubmit.disabled = true;
+    try {
+      const inc = await api('PATCH', `/api/v1/incidents/${encodeURIComponent(id)}`, body);
+      applyIncident(inc);
+      if (S.selected === id) { S.detail = inc; renderDetail(inc); }
+      closeCorrection(d);
+      ui.toast(t('correct.saved', { id, version: inc.version }));
+    } catch (e) {
+      d.cError.textContent = t('err.generic', { msg: e.message });
+    } finally {
+      d.cSubmit.disabled = false;
+    }
+  }
+
+  // ---- 緊急配備 (POST /api/v1/alerts): answer is CAP 1.2 XML, offered as a download ----
+  function buildAlertForm(id, d, body) {
+    const f = (tag, idName, attrs) => el(tag, Object.assign({ id: idName, 'data-testid': idName }, attrs || {}));
+    d.aHeadline = f('input', 'alert-headline', { maxlength: 160, class: 'grow' });
+    d.aDesc = f('textarea', 'alert-description', { rows: 3, maxlength: 4000 });
+    d.aRadius = f('select', 'alert-radius');
+    for (const r of ALERT_RADII) d.aRadius.append(el('option', { value: String(r), text: r >= 1000 ? `${r / 1000} km` : `${r} m` }));
+    d.aRadius.value = '2000';
+    d.aRadius.onchange = showAlertPreview;
+    d.aNoLoc = el('p', { class: 'hint', text: t('alert.noLocation'), hidden: true });
+    d.aError = f('span', 'alert-error', { class: 'error', role: 'alert' });
+    d.aResult = f('div', 'alert-result', { class: 'alert-result' });
+    d.aSubmit = f('button', 'alert-submit', { type: 'submit', class: 'danger', text: t('alert.submit') });
+    const lab = (key, input) => el('label', null, el('span', { text: t(key) }), input);
+    d.aForm = el('form', { id: 'alert-form', 'data-testid': 'alert-form', class: 'alert-form', hidden: true, novalidate: true,
+      onsubmit: (e) => { e.preventDefault(); issueAlert(id, d); },
+      onkeydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); closeAlertForm(d); } } },
+    lab('alert.headline', d.aHeadline), lab('alert.description', d.aDesc), lab('alert.radius', d.aRadius), d.aNoLoc,
+    el('div', { class: 'actions row' }, d.aSubmit,
+      f('button', 'alert-cancel', { type: 'button', text: t('alert.cancel'), onclick: () => closeAlertForm(d) }), d.aError));
+    d.aOpen = f('button', 'alert-open', { type: 'button', class: 'danger', text: t('alert.issueOpen'), onclick: () => openAlertForm(d) });
+    d.aSec = section('alert.issue', 'alert-section', d.aOpen, d.aForm, d.aResult);
+    body.append(d.aSec);
+  }
+
+  function openAlertForm(d) {
+    const inc = S.detail;
+    if (!inc || isRemote(inc)) return;
+    if (!d.aHeadline.value) {
+      d.aHeadline.value = t('alert.defaultHeadline', { type: typeLabel(inc.type, inc.type_label), address: inc.address || '' }).trim().slice(0, 160);
+    }
+    if (!d.aDesc.value) d.aDesc.value = (inc.narrative || d.aHeadline.value).slice(0, 4000);
+    d.aForm.hidden = false;
+    d.aOpen.hidden = true;
+    d.aError.textContent = '';
+    showAlertPreview();
+    d.aHeadline.focus();
+  }
+
+  function closeAlertForm(d) {
+    if (!d || !d.aForm) return;
+    d.aForm.hidden = true;
+    d.aOpen.hidden = false;
+    showAlertPreview();
+  }
+
+  function alertCircle() {
+    const d = S.detailDom, inc = S.detail;
+    const loc = inc && inc.location;
+    if (!d || !d.aForm || !loc || !validLatLon(loc.lat, loc.lon)) return null;
+    return { lat: loc.lat, lon: loc.lon, radius_m: Number(d.aRadius.value) };
+  }
+
+  // The area being prepared, drawn while the form is open.
+  function showAlertPreview() {
+    if (S.alertPreview) { S.alertPreview.remove(); S.alertPreview = null; }
+    const d = S.detailDom;
+    if (!d || !d.aForm) return;
+    const c = alertCircle();
+    d.aNoLoc.hidden = !!c;
+    if (d.aForm.hidden || !c) return;
+    S.alertPreview = L.circle([c.lat, c.lon], { radius: c.radius_m, className: 'alert-preview', color: '#c8102e', weight: 2, fillOpacity: 0.12, interactive: false }).addTo(M.map);
+    M.map.fitBounds(S.alertPreview.getBounds(), { maxZoom: 15, animate: false });
+  }
+
+  async function issueAlert(id, d) {
+    const headline = d.aHeadline.value.trim(), description = d.aDesc.value.trim();
+    d.aError.textContent = '';
+    if (!headline) { d.aHeadline.focus(); return; }
+    if (!description) { d.aDesc.focus(); return; }
+    if (!window.confirm(t('alert.confirm', { id }))) return;
+    const body = { incident: id, headline, description };
+    const c = alertCircle();
+    if (c) body.circle = c;
+    d.aSubmit.disabled = true;
+    try {
+      const xml = await api('POST', '/api/v1/alerts', body);
+      const cap = parseCap(typeof xml === 'string' ? xml : '');
+      const ident = cap.identifier || `${id}-${Date.now()}`;
+      const m = /^([^@]+)@keitsu$/.exec(cap.sender || '');
+      if (m) setLocalSite(m[1]);
+      const name = `CAP-${ident}.xml`;
+      clear(d.aResult).append(
+        el('p', { class: 'created', text: t('alert.issued', { id: ident }) }),
+        el('button', { type: 'button', id: 'alert-cap-download', 'data-testid': 'alert-cap-download', 'data-identifier': ident,
+          text: t('alert.download'), onclick: () => download(name, xml, 'application/cap+xml') }));
+      download(name, xml, 'application/cap+xml');
+      d.aHeadline.value = '';
+      d.aDesc.value = '';
+      closeAlertForm(d);
+      refreshDetail();
+    } catch (e) {
+      d.aError.textContent = t('err.generic', { msg: e.message });
+    } finally {
+      d.aSubmit.disabled = false;
+    }
+  }
+
+  // ---- EIDO ----
+  async function exportEido(id) {
+    try {
+      const eido = await api('GET', `/api/v1/incidents/${encodeURIComponent(id)}/eido`);
+      download(`EIDO-${id}.json`, JSON.stringify(eido, null, 2), 'application/json');
+    } catch (e) { ui.toast(t('err.generic', { msg: e.message }), 'error'); }
+  }
+
+  async function importEido(file) {
+    let doc;
+    try {
+      doc = JSON.parse(await file.text());
+    } catch (e) {
+      ui.toast(t('eido.badFile', { msg: e.message }), 'error');
+      return;
+    }
+    try {
+      const r = await api('POST', '/api/v1/eido', doc);
+      const dups = (r.duplicates || []).length;
+      ui.toast(dups ? t('eido.importedDup', { id: r.id, n: dups }) : t('eido.imported', { id: r.id }));
+      try { applyIncident(await api('GET', `/api/v1/incidents/${encodeURIComponent(r.id)}`)); } catch (_) { /* event will do */ }
+      select(r.id);
+    } catch (e) { ui.toast(t('err.generic', { msg: e.message }), 'error'); }
+  }
+
   function dd(key, value, attrs) {
     if (value === undefined || value === null || value === '') return [];
     return [el('dt', { text: t(key) }), el('dd', attrs || null, value)];
@@ -353,19 +752,34 @@ export async function startConsole(me, ui) {
   function renderDetail(inc) {
     const d = S.detailDom;
     if (!d) return;
-    $('incident-detail').dataset.status = inc.status;
+    learnSite(inc);
+    const remote = isRemote(inc);
+    const det = $('incident-detail');
+    det.dataset.status = inc.status;
+    det.dataset.remote = remote ? '1' : '0';
+    det.dataset.version = String(inc.version ?? '');
+    const typeEntry = find(S.codes.incident_types, inc.type);
     put(clear(d.head),
-      el('span', { class: `pri pri-${inc.priority}`, text: priLabel(inc.priority) }),
+      el('span', { class: `pri pri-${inc.priority}`, 'data-testid': 'detail-priority', 'data-priority': String(inc.priority), text: priLabel(inc.priority) }),
       el('strong', { class: 'mono', id: 'detail-id', 'data-testid': 'detail-id', text: inc.id }),
-      el('span', { class: 'dtype', text: typeLabel(inc.type, inc.type_label) }),
+      el('span', { class: 'dtype', id: 'detail-type', 'data-testid': 'detail-type', 'data-type': inc.type, text: typeLabel(inc.type, inc.type_label) }),
       el('span', { class: `ist ist-${inc.status}`, id: 'detail-status', 'data-testid': 'detail-status', 'data-status': inc.status, text: incStatusLabel(inc.status) }),
-      inc.wide_area ? el('span', { class: 'wide-flag', text: t('detail.wide') }) : null);
+      inc.wide_area ? el('span', { class: 'wide-flag', 'data-testid': 'detail-wide', text: t('detail.wide') }) : null,
+      remote ? el('span', { class: 'remote-flag', id: 'detail-remote-flag', 'data-testid': 'detail-remote-flag', text: `${t('remote.flag')} ${inc.site}` }) : null,
+      !remote && inc.ext_id ? el('span', { class: 'eido-flag', title: inc.ext_id, text: t('eido.flag') }) : null,
+      el('span', { class: 'spacer' }),
+      el('span', { class: 'version mono', id: 'detail-version', 'data-testid': 'detail-version', 'data-version': String(inc.version ?? ''),
+        title: t('detail.version'), text: inc.version !== undefined ? `v${inc.version}` : '' }));
+    d.remote.hidden = !remote;
+    d.remote.textContent = remote ? t('remote.title', { site: inc.site }) : '';
     const loc = inc.location;
     clear(d.info).append(
       ...dd('detail.caller', inc.location_withheld ? t('detail.withheld') : inc.caller_number),
-      ...dd('detail.address', inc.address),
+      ...dd('detail.address', inc.address, { id: 'detail-address', 'data-testid': 'detail-address' }),
+      ...dd('detail.category', categoryLabel(typeEntry) || inc.category),
+      ...dd('detail.site', remote ? inc.site : ''),
       ...dd('detail.location', loc ? `${fmtCoord(loc.lat)}, ${fmtCoord(loc.lon)}${loc.uncertainty_m ? ` ±${loc.uncertainty_m} m` : ''}` : ''),
-      ...dd('detail.station', stationName(inc.station)),
+      ...dd('detail.station', stationName(inc.station), { id: 'detail-station', 'data-testid': 'detail-station', 'data-station': inc.station || '' }),
       ...dd('detail.created', jstDateTime(inc.created_at)),
       ...dd('detail.dispatchedAt', jstDateTime(inc.dispatched_at)),
       ...dd('detail.onSceneAt', jstDateTime(inc.on_scene_at)),
@@ -402,18 +816,39 @@ export async function startConsole(me, ui) {
     if (!atts.length) d.attachments.append(el('li', { class: 'empty', text: t('detail.noAttachments') }));
     for (const a of atts) d.attachments.append(attachmentItem(inc.id, a));
 
-    // timeline
+    // timeline (entries new since the last render flash)
     clear(d.timeline);
-    for (const e of inc.timeline || []) {
-      d.timeline.append(el('li', { 'data-testid': 'timeline-entry', 'data-kind': e.kind || '' },
+    const seen = d.tlSeen === undefined ? Infinity : d.tlSeen;
+    (inc.timeline || []).forEach((e, n) => {
+      d.timeline.append(el('li', { 'data-testid': 'timeline-entry', 'data-kind': e.kind || '', class: n >= seen ? 'new' : '' },
         el('span', { class: 'mono ts', title: jstDateTime(e.ts), text: jstTime(e.ts) }),
         el('span', { class: 'actor', text: e.actor || '' }),
         el('span', { class: 'text', text: e.text || e.kind || '' })));
-    }
+    });
+    d.tlSeen = (inc.timeline || []).length;
 
+    // a copy of another site's incident is read-only here
     const active = ACTIVE.includes(inc.status);
-    if (d.recSec) d.recSec.hidden = !active;
-    if (d.closeSec) d.closeSec.hidden = !active;
+    const writable = active && !remote;
+    if (d.recSec) d.recSec.hidden = !writable;
+    if (d.closeSec) d.closeSec.hidden = !writable;
+    if (d.msgSec) d.msgSec.hidden = remote;
+    if (d.cSec) {
+      d.cSec.hidden = !writable;
+      if (!writable) closeCorrection(d);
+      else if (!d.cForm.hidden && d.cBase && d.cBase.version !== inc.version) {
+        d.cStale.hidden = false;
+        clear(d.cStale).append(t('correct.stale', { version: inc.version }), ' ',
+          el('button', { type: 'button', class: 'small', id: 'correct-reload', 'data-testid': 'correct-reload', text: t('correct.reload'),
+            onclick: () => { fillCorrection(d, S.detail); showCorrectPick(); } }));
+      }
+    }
+    if (d.aSec) {
+      d.aSec.hidden = !writable;
+      if (!writable) closeAlertForm(d);
+      else if (!d.aForm.hidden) showAlertPreview();
+    }
+    for (const b of d.units.querySelectorAll('[data-testid="release-btn"]')) b.hidden = remote;
   }
 
   function attachmentItem(incId, a) {
@@ -509,20 +944,27 @@ export async function startConsole(me, ui) {
   }
 
   // ---------- intake (110番受理) ----------
-  function fillIntakeSelects() {
-    const ts = clear($('intake-type'));
-    ts.append(el('option', { value: '', text: '—' }));
+  // Incident types grouped by category (category_en in English).
+  function fillTypeSelect(ts, withEmpty) {
+    const keep = ts.value;
+    clear(ts);
+    if (withEmpty) ts.append(el('option', { value: '', text: '—' }));
     const cats = new Map();
     for (const x of S.codes.incident_types || []) {
       const c = x.category || '';
-      if (!cats.has(c)) cats.set(c, []);
-      cats.get(c).push(x);
+      if (!cats.has(c)) cats.set(c, { label: categoryLabel(x), list: [] });
+      cats.get(c).list.push(x);
     }
-    for (const [cat, list] of cats) {
-      const parent = cat ? el('optgroup', { label: cat }) : ts;
-      for (const x of list) parent.append(el('option', { value: x.code, text: `${label(x)} (${priLabel(x.priority)})` }));
+    for (const [cat, g] of cats) {
+      const parent = cat ? el('optgroup', { label: g.label }) : ts;
+      for (const x of g.list) parent.append(el('option', { value: x.code, text: `${label(x)} (${priLabel(x.priority)})` }));
       if (parent !== ts) ts.append(parent);
     }
+    ts.value = keep;
+  }
+
+  function fillIntakeSelects() {
+    fillTypeSelect($('intake-type'), true);
     const ps = clear($('intake-priority'));
     ps.append(el('option', { value: '', text: t('intake.priorityAuto') }));
     for (const p of S.codes.priorities || []) ps.append(el('option', { value: String(p.code), text: `${p.code} ${priLabel(p.code)}` }));
@@ -530,6 +972,7 @@ export async function startConsole(me, ui) {
 
   function openIntake() {
     if (!can.intake) return;
+    if (S.detailDom) closeCorrection(S.detailDom);
     $('intake-form').hidden = false;
     $('intake-caller').focus();
   }
@@ -630,6 +1073,7 @@ export async function startConsole(me, ui) {
   // ---------- live events ----------
   function applyIncident(inc) {
     if (!inc || !inc.id) return;
+    learnSite(inc);
     const prev = S.incidents.get(inc.id);
     const merged = prev ? Object.assign({}, prev, inc) : inc;
     delete merged.timeline;
@@ -647,7 +1091,7 @@ export async function startConsole(me, ui) {
     const merged = prev ? Object.assign({}, prev, u) : u;
     S.units.set(u.id, merged);
     updateUnitMarker(merged);
-    renderUnits();
+    renderUnit(merged);
   }
 
   function onEvent(type, data) {
@@ -668,13 +1112,11 @@ export async function startConsole(me, ui) {
       case 'message':
         if (data.incident === S.selected) refreshDetail();
         break;
-      case 'alert': {
-        const b = $('alert-banner');
-        b.hidden = false;
-        b.textContent = `${t('alert.title')}: ${data.headline || ''}${data.incident ? ' (' + data.incident + ')' : ''}`;
-        b.title = data.description || '';
+      case 'alert':
+        alerts.onAlert(data);
+        if (!S.localSite) probeLocalSite();
+        if (data && data.incident === S.selected) refreshDetail();
         break;
-      }
       default:
         break;
     }
@@ -690,6 +1132,16 @@ export async function startConsole(me, ui) {
   });
 
   // ---------- wiring ----------
+  alerts = startAlerts({ map: M.map, ui, select: (id) => select(id), siteIsRemote });
+  const report = can.report ? startReport(ui) : null;
+  $('report-open').hidden = !can.report;
+  $('eido-import').hidden = !can.intake;
+  $('eido-import').onclick = () => $('eido-import-file').click();
+  $('eido-import-file').onchange = async () => {
+    const f = $('eido-import-file').files[0];
+    $('eido-import-file').value = '';
+    if (f) await importEido(f);
+  };
   $('intake-open').hidden = !can.intake;
   $('intake-open').onclick = openIntake;
   $('intake-cancel').onclick = closeIntake;
@@ -747,10 +1199,13 @@ export async function startConsole(me, ui) {
     if (stopped) return;
     fillIntakeSelects();
     renderQueue();
-    renderUnits();
+    relabelUnits();
     conn.textContent = t('conn.' + (conn.dataset.state || 'connecting'));
     if (S.selected) { buildDetail(S.selected); if (S.detail) renderDetail(S.detail); }
   });
+  // The map's box changes when the alert banner shows or hides.
+  const resizeObs = new ResizeObserver(() => M.map.invalidateSize());
+  resizeObs.observe($('map'));
 
   await loadCodes();
   await loadStations();
@@ -761,6 +1216,9 @@ export async function startConsole(me, ui) {
     stop() {
       stopped = true;
       stream.stop();
+      resizeObs.disconnect();
+      alerts.stop();
+      if (report) report.stop();
       clearInterval(ticker);
       document.removeEventListener('keydown', onKey);
       M.map.remove();
@@ -768,6 +1226,7 @@ export async function startConsole(me, ui) {
       closeIntake();
       clear($('queue-body'));
       clear($('units-body'));
+      S.unitRows.clear();
       clear($('detail-body'));
       $('detail-none').hidden = false;
     },

@@ -138,6 +138,75 @@ const dict = {
     'priority.3': '通常',
 
     'alert.title': '緊急配備',
+    'alert.banner': '⚠ 緊急配備',
+    'alert.from': '他県: {site}',
+    'alert.more': '他 {n} 件',
+    'alert.list': '一覧',
+    'alert.ack': '確認',
+    'alert.listTitle': '緊急配備 (受信したもの)',
+    'alert.none': '受信した緊急配備はありません',
+    'alert.close': '閉じる',
+    'alert.open': '緊急配備一覧',
+    'alert.issue': '緊急配備を発令',
+    'alert.issueOpen': '緊急配備…',
+    'alert.headline': '見出し',
+    'alert.description': '内容',
+    'alert.radius': '配備半径',
+    'alert.submit': '発令',
+    'alert.cancel': 'やめる',
+    'alert.confirm': '{id} で緊急配備を発令しますか?',
+    'alert.issued': '緊急配備を発令しました ({id})',
+    'alert.download': 'CAP (XML) をダウンロード',
+    'alert.noLocation': '位置がないため配備区域 (円) は付きません',
+    'alert.defaultHeadline': '緊急配備 {type} {address}',
+    'alert.showOnMap': '地図',
+    'alert.local': '自県',
+
+    'correct.title': '訂正',
+    'correct.open': '訂正する…',
+    'correct.submit': '訂正を保存',
+    'correct.cancel': 'やめる',
+    'correct.station': '管轄署',
+    'correct.stationAuto': '(変更しない・位置から自動)',
+    'correct.wide': '広域',
+    'correct.pickHint': '地図をクリックして位置を訂正',
+    'correct.nothing': '変更がありません',
+    'correct.saved': '{id} を訂正しました (v{version})',
+    'correct.stale': '開いた後に更新されました (v{version})。',
+    'correct.reload': '最新の値を読み込む',
+    'correct.readonly': '他県の事案の写しのため訂正できません',
+
+    'remote.flag': '他県',
+    'remote.title': '他県 ({site}) の事案の写し (読み取り専用)',
+    'eido.flag': 'EIDO',
+    'detail.version': '版',
+    'detail.site': '発生県',
+    'detail.category': '分類',
+
+    'eido.title': 'EIDO',
+    'eido.export': 'EIDO 出力',
+    'eido.import': 'EIDO 取込',
+    'eido.imported': 'EIDO を取り込みました: {id}',
+    'eido.importedDup': 'EIDO を取り込みました: {id} (重複の可能性 {n} 件)',
+    'eido.badFile': 'EIDO ファイルを読めません: {msg}',
+
+    'report.open': 'リスポンス・タイム',
+    'report.title': 'リスポンス・タイム集計',
+    'report.from': '開始日',
+    'report.to': '終了日',
+    'report.submit': '集計',
+    'report.close': '閉じる',
+    'report.count': '対象事案 {n} 件',
+    'report.metric': '区間',
+    'report.n': '件数',
+    'report.mean': '平均',
+    'report.p50': '中央値',
+    'report.p90': '90%値',
+    'report.call_to_dispatch': '受理→指令',
+    'report.dispatch_to_arrival': '指令→現着',
+    'report.call_to_arrival': '受理→現着',
+    'report.jstNote': '日付は日本時間 (JST) の暦日、両端を含む',
+    'report.range': '{from} 〜 {to}',
 
     'term.signonTitle': '乗務する車両を選択',
     'term.signon': '乗務',
@@ -304,6 +373,75 @@ const dict = {
     'priority.3': 'Routine',
 
     'alert.title': 'Deployment alert',
+    'alert.banner': '⚠ Deployment alert',
+    'alert.from': 'From {site}',
+    'alert.more': '+{n} more',
+    'alert.list': 'List',
+    'alert.ack': 'Acknowledge',
+    'alert.listTitle': 'Deployment alerts (received)',
+    'alert.none': 'No deployment alerts received',
+    'alert.close': 'Close',
+    'alert.open': 'Alerts',
+    'alert.issue': 'Issue a deployment alert',
+    'alert.issueOpen': 'Deployment alert…',
+    'alert.headline': 'Headline',
+    'alert.description': 'Description',
+    'alert.radius': 'Radius',
+    'alert.submit': 'Issue',
+    'alert.cancel': 'Cancel',
+    'alert.confirm': 'Issue a deployment alert for {id}?',
+    'alert.issued': 'Deployment alert issued ({id})',
+    'alert.download': 'Download CAP (XML)',
+    'alert.noLocation': 'No location: the alert carries no area circle',
+    'alert.defaultHeadline': 'Deployment: {type} {address}',
+    'alert.showOnMap': 'Map',
+    'alert.local': 'Local',
+
+    'correct.title': 'Correction',
+    'correct.open': 'Correct…',
+    'correct.submit': 'Save correction',
+    'correct.cancel': 'Cancel',
+    'correct.station': 'Station',
+    'correct.stationAuto': '(unchanged / from location)',
+    'correct.wide': 'Wide-area',
+    'correct.pickHint': 'Click the map to correct the location',
+    'correct.nothing': 'Nothing changed',
+    'correct.saved': '{id} corrected (v{version})',
+    'correct.stale': 'Updated since you opened it (v{version}).',
+    'correct.reload': 'Load the latest values',
+    'correct.readonly': 'A copy of another prefecture\'s incident cannot be corrected',
+
+    'remote.flag': 'Other pref.',
+    'remote.title': 'Copy of an incident of {site} (read-only)',
+    'eido.flag': 'EIDO',
+    'detail.version': 'Version',
+    'detail.site': 'Site',
+    'detail.category': 'Category',
+
+    'eido.title': 'EIDO',
+    'eido.export': 'Export EIDO',
+    'eido.import': 'Import EIDO',
+    'eido.imported': 'EIDO imported: {id}',
+    'eido.importedDup': 'EIDO imported: {id} ({n} possible duplicates)',
+    'eido.badFile': 'Cannot read the EIDO file: {msg}',
+
+    'report.open': 'Response times',
+    'report.title': 'Response-time report',
+    'report.from': 'From',
+    'report.to': 'To',
+    'report.submit': 'Run',
+    'report.close': 'Close',
+    'report.count': '{n} incidents',
+    'report.metric': 'Interval',
+    'report.n': 'n',
+    'report.mean': 'Mean',
+    'report.p50': 'Median',
+    'report.p90': '90th pct',
+    'report.call_to_dispatch': 'Call → dispatch',
+    'report.dispatch_to_arrival': 'Dispatch → arrival',
+    'report.call_to_arrival': 'Call → arrival',
+    'report.jstNote': 'Japan (JST) calendar days, both inclusive',
+    'report.range': '{from} – {to}',
 
     'term.signonTitle': 'Choose your unit',
     'term.signon': 'Sign on',
@@ -376,11 +514,18 @@ export function label(entry) {
   return entry.label || entry.code || '';
 }
 
-// A priority's label: the code table's in Japanese, ours in English (the table has no label_en).
+// A priority's label from the code table (label / label_en), else ours.
 export function priorityLabel(list, p) {
   const e = (list || []).find((x) => String(x.code) === String(p));
   if (e && (lang === 'ja' || e.label_en)) return label(e);
   return dict[lang]['priority.' + p] || (p === undefined || p === null ? '' : String(p));
+}
+
+// An incident type's category in the current language (category / category_en).
+export function categoryLabel(entry) {
+  if (!entry) return '';
+  if (lang === 'en' && entry.category_en) return entry.category_en;
+  return entry.category || '';
 }
 
 export function applyI18n(root) {

@@ -90,6 +90,12 @@ export function jstDateTime(iso) {
   return `${jstDate(iso)} ${jstTime(iso)}`;
 }
 
+// Today's date in JST as YYYY-MM-DD (for date pickers).
+export function todayJst() {
+  const p = jstParts(new Date());
+  return `${p.y}-${p2(p.mo)}-${p2(p.d)}`;
+}
+
 // 和暦 of a YYYY-MM-DD date (birth dates).
 export function warekiOf(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
@@ -297,4 +303,15 @@ export function fileToBase64(file) {
 
 export function fmtCoord(v) {
   return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(5) : '';
+}
+
+// Offers data as a file download (a blob: URL on a temporary <a download>).
+export function download(name, data, mime) {
+  const blob = data instanceof Blob ? data : new Blob([data], { type: mime || 'application/octet-stream' });
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
