@@ -37,10 +37,10 @@ void afis_image_free(struct afis_image *img);
 enum afis_minutia_type { AFIS_OTHER = 0, AFIS_ENDING = 1, AFIS_BIFURCATION = 2 };
 
 struct afis_minutia {
-    int x, y;         /* pixels */
-    double angle;     /* radians [0, 2π) */
-    int type;         /* enum afis_minutia_type */
-    int quality;      /* 0..100 (ISO 19794-2), 0 = not reported */
+    int x, y;     /* pixels */
+    double angle; /* radians [0, 2π) */
+    int type;     /* enum afis_minutia_type */
+    int quality;  /* 0..100 (ISO 19794-2), 0 = not reported */
 };
 
 #define AFIS_MAX_MINUTIAE 255

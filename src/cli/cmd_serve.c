@@ -201,7 +201,8 @@ int cmd_serve(int argc, char **argv)
         return cli_fail(rc);
     }
     struct http_router *router = NULL;
-    struct http_api api = {.st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor};
+    struct http_api api = {
+        .st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor, .site = bo.site};
     struct http_server *srv = NULL;
     struct serve_live live = {0};
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||

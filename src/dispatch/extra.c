@@ -230,6 +230,27 @@ static int post_eido(void *ctx, struct http_request *req, struct http_response *
     char ext[96];
     int rc = dispatch_eido_to_incident(req->json, &body, ext, sizeof ext);
     if (rc) return rc;
+    /* Imported incidents are handled here: they are not re-shared as wide-area, and the same
+     * EIDO (its $id) is imported once. */
+    json_object_del(body, "wide_area");
+    if (ext[0]) {
+        struct store_conn *c;
+        store_get(d->st, &c);
+        struct store_rows *r = NULL;
+        const char *p[] = {ext};
+        long n = store_exec(c, "SELECT id FROM incidents WHERE ext_id = ?", 1, p, &r);
+        store_put(d->st, c);
+        if (n > 0)
+            rc = kt_fail(KT_ECONFLICT, "this EIDO was imported already as %s",
+                         store_rows_get(r, 0, 0));
+        else if (n < 0)
+            rc = (int)n;
+        store_rows_free(r);
+        if (rc) {
+            json_decref(body);
+            return rc;
+        }
+    }
     json_t *ans = NULL;
     rc = dsp_incident_create(d, &req->user, body, ext[0] ? ext : "eido", NULL, &ans);
     json_decref(body);
@@ -345,7 +366,8 @@ static int get_response_times(void *ctx, struct http_request *req, struct http_r
     const char *p[] = {req->user.agency, bus_site(d->bus), los, his};
     long n = store_exec(c,
                         "SELECT created_at, dispatched_at, on_scene_at FROM incidents"
-                        " WHERE agency = ? AND site = ? AND created_at >= ? AND created_at < ?",
+                        " WHERE agency = ? AND site = ? AND created_at >= ? AND created_at < ?"
+                        " AND ext_id IS NULL AND status <> 'merged'",
                         4, p, &r);
     store_put(d->st, c);
     if (n < 0) return (int)n;

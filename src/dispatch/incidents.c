@@ -209,7 +209,11 @@ int dsp_incident_create(struct dispatch *d, const struct auth_user *u, json_t *b
     struct kt_buf tl;
     kt_buf_init(&tl, 512);
     const struct dispatch_type *t = dispatch_type_find(inc.type);
-    kt_buf_printf(&tl, "%s受理 %s", ext_id ? "他県" : "110番", t ? t->label : inc.type);
+    kt_buf_printf(&tl, "%s %s",
+                  !ext_id                              ? "110番受理"
+                  : strcmp(inc.site, bus_site(d->bus)) ? "他県事案受信"
+                                                       : "EIDO取込",
+                  t ? t->label : inc.type);
     if (inc.withheld) kt_buf_puts(&tl, " (184 非通知)");
     char *tltext = kt_buf_take(&tl, NULL);
     rc = chg_commit(&c, ext_id ? "incident.import" : "incident.create", "created",
@@ -328,9 +332,9 @@ static int list_incidents(void *ctx, struct http_request *req, struct http_respo
     return http_reply(resp, 200, json_pack("{s:o}", "incidents", arr));
 }
 
-static const char *const patch_fields[] = {
-    "address",       "type",      "priority", "narrative", "lat", "lon",
-    "uncertainty_m", "wide_area", "station",  "pidf_lo",   NULL};
+static const char *const patch_fields[] = {"address", "type",    "priority",      "narrative",
+                                           "lat",     "lon",     "uncertainty_m", "wide_area",
+                                           "station", "pidf_lo", "version",       NULL};
 
 static int patch_incident(void *ctx, struct http_request *req, struct http_response *resp)
 {
@@ -344,8 +348,12 @@ static int patch_incident(void *ctx, struct http_request *req, struct http_respo
     rc = chg_begin(d, &req->user, req->params[0], &c);
     struct incident *w = &c.inc;
     int given = 0, wide = w->wide;
-    long prio = w->priority;
+    long prio = w->priority, version = -1;
     const char *station = NULL;
+    if (!rc) rc = body_int(req->json, "version", 0, 0, 2147483647L, &version);
+    if (!rc && version >= 0 && version != w->version)
+        rc = kt_fail(KT_ECONFLICT, "incident %s is at version %d, not %ld: reload and retry", w->id,
+                     w->version, version);
     if (!rc && dsp_inc_remote(d, w))
         rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
     if (!rc && !active(w))
@@ -388,7 +396,7 @@ static int patch_incident(void *ctx, struct http_request *req, struct http_respo
         json_t *v;
         json_object_foreach(req->json, key, v)
         {
-            kt_buf_printf(&tl, " %s", key);
+            if (strcmp(key, "version") != 0) kt_buf_printf(&tl, " %s", key);
         }
         char *text = kt_buf_take(&tl, NULL);
         rc = chg_commit(&c, "incident.update", "updated", text ? text : "訂正", "updated",

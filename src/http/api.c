@@ -58,11 +58,12 @@ static int logout(void *ctx, struct http_request *req, struct http_response *res
 
 static int me(void *ctx, struct http_request *req, struct http_response *resp)
 {
-    (void)ctx;
+    const struct http_api *api = ctx;
     return http_reply(resp, 200,
-                      json_pack("{s:s,s:s,s:s,s:s?}", "name", req->user.name, "role",
+                      json_pack("{s:s,s:s,s:s,s:s?,s:s?}", "name", req->user.name, "role",
                                 req->user.role, "agency", req->user.agency, "station",
-                                req->user.station[0] ? req->user.station : NULL));
+                                req->user.station[0] ? req->user.station : NULL, "site",
+                                api->site));
 }
 
 static int add_user(void *ctx, struct http_request *req, struct http_response *resp)

@@ -12,6 +12,7 @@ struct http_api {
     struct auth *auth;   /* borrowed */
     struct audit *audit; /* borrowed */
     const char *anchor;  /* audit anchor file path, borrowed; may be NULL */
+    const char *site;    /* this site's name (--site), borrowed; may be NULL */
 };
 
 /* Registers /api/v1/sessions, /api/v1/me, /api/v1/users, /api/v1/audit, /api/v1/health.

@@ -325,6 +325,16 @@ try:
                                                       "priority": 2}, token=tok["taker"])
     check(st == 200 and b["address"].startswith("新宿区") and b["priority"] == 2,
           "address corrected by hand")
+    v = b["version"]
+    st, b = R("PATCH", f"/api/v1/incidents/{inc3}", {"narrative": "古い版から", "version": v - 1},
+              token=tok["taker"])
+    check(is_error(st, b, 409), f"a stale version is refused {st} {b}")
+    st, b = R("PATCH", f"/api/v1/incidents/{inc3}", {"narrative": "最新版から", "version": v},
+              token=tok["taker"])
+    check(st == 200 and b["version"] == v + 1 and b["narrative"] == "最新版から",
+          "the current version is accepted")
+    st, b = R("GET", "/api/v1/me", token=tok["taker"])
+    check(st == 200 and b["site"] == "local" and b["role"] == "call_taker", f"me {b}")
     st, b = R("PATCH", f"/api/v1/incidents/{inc3}", {"wide_area": True}, token=tok["taker"])
     check(is_error(st, b, 403), "a call-taker does not mark wide-area")
 
@@ -332,7 +342,7 @@ try:
     today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600))
     st, b = R("GET", f"/api/v1/reports/response-times?from={today}&to={today}",
               token=tok["sup"])
-    check(st == 200 and b["count"] == 3 and b["call_to_dispatch_s"]["n"] == 1 and
+    check(st == 200 and b["count"] == 2 and b["call_to_dispatch_s"]["n"] == 1 and
           b["call_to_arrival_s"]["n"] == 1, f"response times {b}")
     st, b = R("GET", "/api/v1/reports/response-times?from=2026-13-01&to=2026-12-01",
               token=tok["sup"])
@@ -343,6 +353,13 @@ try:
     eido = b
     st, b = R("POST", "/api/v1/eido", eido, token=tok["taker"])
     check(st == 201 and b["id"] != inc1, f"EIDO import {st} {b}")
+    imported = b["id"]
+    st, b = R("GET", f"/api/v1/incidents/{imported}", token=tok["disp"])
+    check(st == 200 and b["timeline"][0]["text"].startswith("EIDO取込") and not b["wide_area"],
+          f"imported locally, not re-shared {b.get('timeline')}")
+    st, b = R("POST", "/api/v1/eido", eido, token=tok["taker"])
+    check(is_error(st, b, 409) and imported in b["error"]["message"],
+          f"the same EIDO is imported once {st} {b}")
     st, b = R("POST", "/api/v1/eido", {"not": "eido"}, token=tok["taker"])
     check(is_error(st, b, 400) or is_error(st, b, 422), "bad EIDO refused")
     areq = urllib.request.Request(
