@@ -100,7 +100,8 @@ int dsp_unit_create(struct dispatch *d, const struct auth_user *u, json_t *body,
     struct store_conn *conn;
     store_get(d->st, &conn);
     long num = 0;
-    if (!rc) rc = audit_tx_begin(d->au, conn);
+    int began = 0;
+    if (!rc) began = !(rc = audit_tx_begin(d->au, conn));
     if (!rc) rc = dsp_next_id(conn, "unit", &num);
     if (!rc) {
         snprintf(un.id, sizeof un.id, "U-%04ld", num);
@@ -113,7 +114,9 @@ int dsp_unit_create(struct dispatch *d, const struct auth_user *u, json_t *body,
         struct audit_entry e = {.action = "unit.register", .target = un.id, .detail = detail};
         rc = audit_append(d->au, conn, u, &e, NULL);
         rc = audit_tx_finish(d->au, conn, rc);
-    } else if (num || rc) {
+    } else if (began) {
+        /* Only a transaction this call began is ended: finishing releases the audit chain
+         * lock, which another writer may hold otherwise. */
         audit_tx_finish(d->au, conn, rc);
     }
     store_put(d->st, conn);
