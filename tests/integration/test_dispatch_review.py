@@ -69,6 +69,15 @@ try:
     st, b = R("POST", f"/api/v1/units/{car}/status", {"status": "available"}, token=tok["disp"])
     check(st == 200 and b["status"] == "available", f"the dispatcher releases it {st} {b}")
 
+    # ---- an officer's stream: only its own unit's status ----
+    st, b = R("POST", f"/api/v1/units/{other}/status", {"status": "out_of_service"},
+              token=tok["disp"])
+    check(st == 200, f"other unit out of service {st} {b}")
+    check(ev_off.wait(lambda e, d: e == "unit" and d["id"] == car and
+                      d["status"] == "available") is not None, "the officer sees its own unit")
+    time.sleep(0.5)
+    leaked = [d for _, e, d in ev_off.items if e == "unit" and json.loads(d)["id"] == other]
+    check(not leaked, f"the officer does not see another unit's status: {leaked}")
     ev_off.close()
 
 finally:
