@@ -420,6 +420,13 @@ static int post_dispatch(void *ctx, struct http_request *req, struct http_respon
     if (!rc && !active(&c.inc))
         rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id,
                      dispatch_inc_status_names[c.inc.status]);
+    /* Closing releases every assigned unit in one change, which holds CHG_MAXU units. */
+    size_t assigned = 0;
+    for (size_t k = 0; !rc && k < c.inc.nasg; k++)
+        assigned += !c.inc.asg[k].released_ms;
+    if (!rc && assigned + json_array_size(arr) > CHG_MAXU)
+        rc = kt_fail(KT_ECONFLICT, "incident %s would have over %d units; release some first",
+                     c.inc.id, CHG_MAXU);
     int64_t now = jtime_now_ms();
     struct kt_buf tl;
     kt_buf_init(&tl, 1024);
@@ -549,10 +556,13 @@ static int post_close(void *ctx, struct http_request *req, struct http_response 
     for (size_t i = 0; !rc && i < c.inc.nasg; i++) {
         if (c.inc.asg[i].released_ms) continue;
         struct unit *un;
-        if (chg_unit(&c, c.inc.asg[i].unit, &un) == 0)
+        int urc = chg_unit(&c, c.inc.asg[i].unit, &un);
+        if (urc == 0)
             release_unit(&c.inc, un, now);
-        else
+        else if (urc == KT_ENOTFOUND)
             c.inc.asg[i].released_ms = now; /* unit gone: end the assignment anyway */
+        else
+            rc = urc; /* never close leaving a unit assigned to a closed incident */
     }
     if (!rc) {
         c.inc.status = INC_CLOSED;

@@ -80,6 +80,26 @@ try:
     check(not leaked, f"the officer does not see another unit's status: {leaked}")
     ev_off.close()
 
+    # ---- closing an incident with more units than one change holds releases them all ----
+    many = [unit(f"甲{n}") for n in range(3, 20)]  # 17 units
+    big = incident(type="robbery")
+    st, b = R("POST", f"/api/v1/incidents/{big}/dispatch", {"units": many[:16]},
+              token=tok["disp"])
+    check(st == 200, f"dispatch 16: {st} {b}")
+    st, b = R("POST", f"/api/v1/incidents/{big}/dispatch", {"units": many[16:]},
+              token=tok["disp"])
+    if st == 200:
+        check(True, "a 17th unit may be sent if the close can release it")
+    else:
+        check(is_error(st, b, 409), f"a 17th unit is refused, not half sent: {st} {b}")
+        got = R("GET", f"/api/v1/units/{many[16]}", token=tok["disp"])[1]
+        check(got["status"] == "available", f"the refused unit is untouched {got}")
+    st, b = R("POST", f"/api/v1/incidents/{big}/close", {"disposition": "arrest"},
+              token=tok["disp"])
+    check(st == 200 and b["status"] == "closed", f"closed {st}")
+    stuck = [u for u in R("GET", "/api/v1/units", token=tok["disp"])[1]["units"]
+             if u["incident"] == big or (u["id"] in many and u["status"] != "available")]
+    check(not stuck, f"every unit is free after the close: {[u['id'] for u in stuck]}")
 finally:
     s.close()
 kt.done()
