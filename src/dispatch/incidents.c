@@ -595,6 +595,8 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         return kt_fail(KT_EINVAL, "an incident cannot merge into itself");
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
+    if (!rc && dsp_inc_remote(d, &c.inc))
+        rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
     if (!rc && !active(&c.inc))
         rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id,
                      dispatch_inc_status_names[c.inc.status]);
@@ -602,12 +604,20 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         if (!c.inc.asg[i].released_ms)
             rc = kt_fail(KT_ECONFLICT, "release the units of %s before merging it", c.inc.id);
     if (!rc) {
+        /* The survivor is written in the same change, so it must be one u may change. */
         pthread_rwlock_rdlock(&d->rw);
-        const struct incident *t = dsp_inc_find(d, into);
-        int ok = t && active(t) && dsp_can_see_inc(d, &req->user, t);
+        struct incident *t = dsp_inc_find(d, into);
+        int ok = t && active(t) && dsp_can_see_inc(d, &req->user, t) && !dsp_inc_remote(d, t) &&
+                 strcmp(t->agency, req->user.agency) == 0;
         pthread_rwlock_unlock(&d->rw);
-        if (!ok) rc = kt_fail(KT_ENOTFOUND, "no active incident %.40s to merge into", into);
+        if (!ok)
+            rc = kt_fail(KT_ENOTFOUND, "no active incident %.40s of yours to merge into", into);
+        else
+            c.also = t;
     }
+    char also_text[96];
+    snprintf(also_text, sizeof also_text, "統合: %s を併合", req->params[0]);
+    c.also_text = also_text;
     if (!rc) {
         c.inc.status = INC_MERGED;
         c.inc.closed_ms = jtime_now_ms();
@@ -618,16 +628,6 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         rc = chg_commit(&c, "incident.merge", "merged", text, "merged", detail);
     }
     chg_end(&c);
-    if (rc) return rc;
-    /* The surviving incident's timeline says what joined it. */
-    struct chg t;
-    rc = chg_begin(d, &req->user, into, &t);
-    if (!rc) {
-        char text[96];
-        snprintf(text, sizeof text, "統合: %s を併合", req->params[0]);
-        rc = chg_commit(&t, "incident.merge", "merged", text, "updated", NULL);
-    }
-    chg_end(&t);
     return rc ? rc : reply_live(d, resp, into);
 }
 

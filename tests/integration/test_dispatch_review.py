@@ -45,6 +45,35 @@ try:
     def get(inc, token="disp"):
         return R("GET", f"/api/v1/incidents/{inc}", token=tok[token])[1]
 
+    # ---- another agency on the same site may see a wide-area incident, not change it ----
+    wide = incident(wide_area=True)
+    v0 = get(wide)["version"]
+    for path, body in [("", {"address": "x"}), ("/close", {"disposition": "arrest"}),
+                       ("/messages", {"text": "x"})]:
+        st, b = R("PATCH" if path == "" else "POST", f"/api/v1/incidents/{wide}{path}", body,
+                  token=tok["osaka"])
+        check(is_error(st, b, 403) or is_error(st, b, 404),
+              f"another agency cannot write {path or 'PATCH'} to a wide incident: {st} {b}")
+    got = get(wide)
+    check(got["status"] == "open" and got["address"] is None and got["version"] == v0 and
+          len(got["timeline"]) == 1, f"the wide incident is untouched {got}")
+
+    # A merge into another agency's incident is refused before anything is written.
+    osaka_inc = incident(token="osaka", wide_area=True)
+    mine = incident(type="assault")
+    st, b = R("POST", f"/api/v1/incidents/{mine}/merge", {"into": osaka_inc}, token=tok["taker"])
+    check(is_error(st, b, 403) or is_error(st, b, 404) or is_error(st, b, 409),
+          f"no merge into another agency's incident: {st} {b}")
+    check(get(mine)["status"] == "open", "the merged-away incident stays open")
+    # A merge within the agency writes both incidents in one change.
+    survivor = incident(type="assault")
+    v1 = get(survivor)["version"]
+    st, b = R("POST", f"/api/v1/incidents/{mine}/merge", {"into": survivor}, token=tok["taker"])
+    check(st == 200 and b["id"] == survivor and b["version"] == v1 + 1 and
+          b["timeline"][-1]["kind"] == "merged" and mine in b["timeline"][-1]["text"],
+          f"the survivor notes what joined it {st} {b}")
+    check(get(mine)["merged_into"] == survivor, "merged")
+
     # ---- the unit status machine: a unit cannot release itself ----
     car = unit("甲1")
     other = unit("甲2")

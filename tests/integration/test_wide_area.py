@@ -96,6 +96,16 @@ try:
     cid = c["id"]
     st, b = kanagawa.request("PATCH", f"/api/v1/incidents/{cid}", {"address": "x"}, token=kt_)
     check(is_error(st, b, 409), f"a copy cannot be edited {st} {b}")
+    st, b = kanagawa.request("POST", "/api/v1/incidents", {"type": "robbery", "lat": 35.45,
+                                                           "lon": 139.63}, token=kt_)
+    kinc = b["id"]
+    st, b = kanagawa.request("POST", f"/api/v1/incidents/{cid}/merge", {"into": kinc}, token=kt_)
+    check(is_error(st, b, 409), f"a copy cannot be merged away {st} {b}")
+    st, b = kanagawa.request("POST", f"/api/v1/incidents/{kinc}/merge", {"into": cid}, token=kt_)
+    check(is_error(st, b, 404), f"nothing is merged into a copy {st} {b}")
+    check(copy_of(wide)["status"] == "open" and
+          kanagawa.request("GET", f"/api/v1/incidents/{kinc}", token=kd)[1]["status"] == "open",
+          "both incidents stay open")
     st, b = tokyo.request("POST", f"/api/v1/incidents/{wide}/close",
                           {"disposition": "transferred", "note": "神奈川県警へ引継ぎ"}, token=td)
     check(st == 200, "closed at the origin")
