@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct bus_nats {
     natsOptions *opts;
@@ -19,6 +20,11 @@ struct bus_nats {
     bus_remote_fn fn;
     void *ctx;
     char site[32];
+    /* libnats calls the disconnected and closed callbacks on its own thread, in order, after
+     * natsConnection_Close() returns: n is freed only once the closed one has run. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int closed;
 };
 
 char *bus_envelope_build(const char *site, const struct bus_event *ev, size_t *len)
@@ -194,6 +200,16 @@ static void on_reconnected(natsConnection *nc, void *closure)
     kt_log_warn("nats: site %s reconnected to %s", n->site, url);
 }
 
+static void on_closed(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    struct bus_nats *n = closure;
+    pthread_mutex_lock(&n->mu);
+    n->closed = 1;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
 void bus_nats_close(struct bus_nats *n)
 {
     if (!n) return;
@@ -206,9 +222,18 @@ void bus_nats_close(struct bus_nats *n)
     if (n->nc) {
         natsConnection_FlushTimeout(n->nc, 1000);
         natsConnection_Close(n->nc);
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 5;
+        pthread_mutex_lock(&n->mu);
+        while (!n->closed && pthread_cond_timedwait(&n->cv, &n->mu, &dl) == 0)
+            ;
+        pthread_mutex_unlock(&n->mu);
         natsConnection_Destroy(n->nc);
     }
     natsOptions_Destroy(n->opts);
+    pthread_cond_destroy(&n->cv);
+    pthread_mutex_destroy(&n->mu);
     free(n);
 }
 
@@ -223,6 +248,8 @@ int bus_nats_connect(struct bus *b, const char *url, bus_remote_fn fn, void *ctx
     if (!n) return KT_ENOMEM;
     n->fn = fn;
     n->ctx = ctx;
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
     snprintf(n->site, sizeof n->site, "%s", b->site);
     char name[48];
     snprintf(name, sizeof name, "keitsu-%s", b->site);
@@ -236,7 +263,8 @@ int bus_nats_connect(struct bus *b, const char *url, bus_remote_fn fn, void *ctx
         (s = natsOptions_SetReconnectBufSize(n->opts, 8 * 1024 * 1024)) != NATS_OK ||
         (s = natsOptions_SetNoEcho(n->opts, true)) != NATS_OK ||
         (s = natsOptions_SetDisconnectedCB(n->opts, on_disconnected, n)) != NATS_OK ||
-        (s = natsOptions_SetReconnectedCB(n->opts, on_reconnected, n)) != NATS_OK) {
+        (s = natsOptions_SetReconnectedCB(n->opts, on_reconnected, n)) != NATS_OK ||
+        (s = natsOptions_SetClosedCB(n->opts, on_closed, n)) != NATS_OK) {
         bus_nats_close(n);
         return kt_fail(KT_EINVAL, "nats: bad options for %.200s: %s", url, natsStatus_GetText(s));
     }
