@@ -20,6 +20,9 @@ int chg_begin(struct dispatch *d, const struct auth_user *u, const char *inciden
     int rc = 0;
     if (!live || !dsp_can_see_inc(d, u, live))
         rc = kt_fail(KT_ENOTFOUND, "no active incident %.40s", incident);
+    else if (!dsp_inc_remote(d, live) && strcmp(live->agency, u->agency) != 0)
+        /* Another agency's wide-area incident is shown here, not theirs to change. */
+        rc = kt_fail(KT_EFORBIDDEN, "incident %s belongs to %s", live->id, live->agency);
     else
         rc = dsp_inc_copy(live, &c->inc);
     pthread_rwlock_unlock(&d->rw);
@@ -70,6 +73,13 @@ int chg_commit(struct chg *c, const char *action, const char *tl_kind, const cha
     for (int i = 0; !rc && i < c->nu; i++)
         rc = dsp_unit_save(conn, &c->ucopy[i], 0);
     if (!rc && has_inc && tl_kind) rc = dsp_timeline(conn, c->inc.id, c->u->name, tl_kind, tl_text);
+    if (!rc && c->also) {
+        const char *p[] = {c->also->id};
+        long n =
+            store_exec(conn, "UPDATE incidents SET version = version + 1 WHERE id = ?", 1, p, NULL);
+        rc = n < 0 ? (int)n : 0;
+        if (!rc) rc = dsp_timeline(conn, c->also->id, c->u->name, tl_kind, c->also_text);
+    }
     if (!rc) {
         const char *target = has_inc ? c->inc.id : (c->nu ? c->ucopy[0].id : NULL);
         struct audit_entry e = {.action = action, .target = target, .detail = detail};
@@ -110,8 +120,10 @@ int chg_commit(struct chg *c, const char *action, const char *tl_kind, const cha
         memcpy(l->signed_on, w->signed_on, sizeof l->signed_on);
         if (l->has_fix) geo_index_set_eligible(d->ix, l->key, dsp_unit_eligible(l));
     }
+    if (c->also) c->also->version++;
     pthread_rwlock_unlock(&d->rw);
     if (change && c->live) dsp_publish_incident(d, c->live, change);
+    if (c->also) dsp_publish_incident(d, c->also, "updated");
     for (int i = 0; i < c->nu; i++)
         dsp_publish_unit(d, c->ulive[i]);
     return 0;

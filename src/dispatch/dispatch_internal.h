@@ -152,7 +152,8 @@ int dsp_incident_create(struct dispatch *d, const struct auth_user *u, json_t *b
 #endif
 
 /* change.c: one write under d->wmu. chg_begin() locks wmu and copies the incident (id may be
- * NULL for unit-only changes; it must be visible to u and of u's agency unless local); edits go
+ * NULL for unit-only changes; it must be visible to u and of u's agency unless it is another
+ * site's copy); edits go
  * to the copies; chg_commit() saves them with a timeline row and an audit entry in one
  * transaction, applies them to the model and publishes the incident and units; chg_end()
  * unlocks and frees the copies (always call it, after a failure too). */
@@ -167,6 +168,10 @@ struct chg {
     struct unit ucopy[CHG_MAXU];
     int nu;
     int locked;
+    /* Another incident the change touches too (a merge's survivor): its version goes up and
+     * it gets timeline row also_text in the same transaction, then an "updated" event. */
+    struct incident *also;
+    const char *also_text;
 };
 int chg_begin(struct dispatch *d, const struct auth_user *u, const char *incident, struct chg *c);
 /* Adds unit id to the change; *copy is the working copy. KT_ENOTFOUND if unknown or not

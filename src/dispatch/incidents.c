@@ -428,6 +428,13 @@ static int post_dispatch(void *ctx, struct http_request *req, struct http_respon
     if (!rc && !active(&c.inc))
         rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id,
                      dispatch_inc_status_names[c.inc.status]);
+    /* Closing releases every assigned unit in one change, which holds CHG_MAXU units. */
+    size_t assigned = 0;
+    for (size_t k = 0; !rc && k < c.inc.nasg; k++)
+        assigned += !c.inc.asg[k].released_ms;
+    if (!rc && assigned + json_array_size(arr) > CHG_MAXU)
+        rc = kt_fail(KT_ECONFLICT, "incident %s would have over %d units; release some first",
+                     c.inc.id, CHG_MAXU);
     int64_t now = jtime_now_ms();
     struct kt_buf tl;
     kt_buf_init(&tl, 1024);
@@ -557,10 +564,13 @@ static int post_close(void *ctx, struct http_request *req, struct http_response 
     for (size_t i = 0; !rc && i < c.inc.nasg; i++) {
         if (c.inc.asg[i].released_ms) continue;
         struct unit *un;
-        if (chg_unit(&c, c.inc.asg[i].unit, &un) == 0)
+        int urc = chg_unit(&c, c.inc.asg[i].unit, &un);
+        if (urc == 0)
             release_unit(&c.inc, un, now);
-        else
+        else if (urc == KT_ENOTFOUND)
             c.inc.asg[i].released_ms = now; /* unit gone: end the assignment anyway */
+        else
+            rc = urc; /* never close leaving a unit assigned to a closed incident */
     }
     if (!rc) {
         c.inc.status = INC_CLOSED;
@@ -593,6 +603,8 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         return kt_fail(KT_EINVAL, "an incident cannot merge into itself");
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
+    if (!rc && dsp_inc_remote(d, &c.inc))
+        rc = kt_fail(KT_ECONFLICT, "a copy of another site's incident is read-only");
     if (!rc && !active(&c.inc))
         rc = kt_fail(KT_ECONFLICT, "incident %s is %s", c.inc.id,
                      dispatch_inc_status_names[c.inc.status]);
@@ -600,12 +612,20 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         if (!c.inc.asg[i].released_ms)
             rc = kt_fail(KT_ECONFLICT, "release the units of %s before merging it", c.inc.id);
     if (!rc) {
+        /* The survivor is written in the same change, so it must be one u may change. */
         pthread_rwlock_rdlock(&d->rw);
-        const struct incident *t = dsp_inc_find(d, into);
-        int ok = t && active(t) && dsp_can_see_inc(d, &req->user, t);
+        struct incident *t = dsp_inc_find(d, into);
+        int ok = t && active(t) && dsp_can_see_inc(d, &req->user, t) && !dsp_inc_remote(d, t) &&
+                 strcmp(t->agency, req->user.agency) == 0;
         pthread_rwlock_unlock(&d->rw);
-        if (!ok) rc = kt_fail(KT_ENOTFOUND, "no active incident %.40s to merge into", into);
+        if (!ok)
+            rc = kt_fail(KT_ENOTFOUND, "no active incident %.40s of yours to merge into", into);
+        else
+            c.also = t;
     }
+    char also_text[96];
+    snprintf(also_text, sizeof also_text, "統合: %s を併合", req->params[0]);
+    c.also_text = also_text;
     if (!rc) {
         c.inc.status = INC_MERGED;
         c.inc.closed_ms = jtime_now_ms();
@@ -616,16 +636,6 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         rc = chg_commit(&c, "incident.merge", "merged", text, "merged", detail);
     }
     chg_end(&c);
-    if (rc) return rc;
-    /* The surviving incident's timeline says what joined it. */
-    struct chg t;
-    rc = chg_begin(d, &req->user, into, &t);
-    if (!rc) {
-        char text[96];
-        snprintf(text, sizeof text, "統合: %s を併合", req->params[0]);
-        rc = chg_commit(&t, "incident.merge", "merged", text, "updated", NULL);
-    }
-    chg_end(&t);
     return rc ? rc : reply_live(d, resp, into);
 }
 

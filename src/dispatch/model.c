@@ -593,9 +593,8 @@ int dispatch_sse_filter(void *ctx, const struct auth_user *u, const struct bus_e
         ok = inc ? dsp_can_see_inc(d, u, inc) : 0;
     } else if (ev->scope.unit[0]) {
         const struct unit *un = dsp_unit_find(d, ev->scope.unit);
-        if (un && strcmp(ev->type, "order") == 0 && strcmp(u->role, "officer") == 0)
-            ok = strcmp(un->signed_on, u->name) == 0;
-        else if (un && strcmp(ev->type, "position") == 0 && strcmp(u->role, "officer") == 0)
+        if (un && strcmp(u->role, "officer") == 0)
+            /* A terminal's stream: only its own unit's status, positions and orders. */
             ok = strcmp(un->signed_on, u->name) == 0;
         else
             ok = un ? dsp_can_see_unit(d, u, un) : 0;

@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct incident *find_ext(struct dispatch *d, const char *ext)
+/* The copy of site's incident ext. Only copies count: an incident imported here (EIDO) may
+ * carry any ext_id its document chose, and is ours, not the other site's to change. */
+static struct incident *find_ext(struct dispatch *d, const char *site, const char *ext)
 {
     for (size_t i = 0; i < d->nincs; i++)
-        if (strcmp(d->incs[i]->ext_id, ext) == 0) return d->incs[i];
+        if (strcmp(d->incs[i]->site, site) == 0 && strcmp(d->incs[i]->ext_id, ext) == 0)
+            return d->incs[i];
     return NULL;
 }
 
@@ -110,7 +113,7 @@ void dispatch_remote_event(void *ctx, const char *site, const struct bus_event *
     struct chg c;
     chg_begin(d, &remote, NULL, &c);
     pthread_rwlock_rdlock(&d->rw);
-    struct incident *live = find_ext(d, ext);
+    struct incident *live = find_ext(d, site, ext);
     int rc = live ? dsp_inc_copy(live, &c.inc) : 0;
     pthread_rwlock_unlock(&d->rw);
     if (!rc && live) {

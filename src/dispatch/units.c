@@ -10,14 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Statuses a unit (its terminal or station) may move to from each status by itself. Moving to
- * available from an assignment releases it; dispatched comes only from a dispatch. */
+/* Statuses a unit (its terminal or station) may move to from each status by itself
+ * (docs/dispatch.md). Leaving an assignment (→ available) is the dispatcher's release or the
+ * incident's close; dispatched comes only from a dispatch. */
 static const unsigned self_moves[UNIT_NSTATUS] = {
     [UNIT_AVAILABLE] = 1u << UNIT_OUT_OF_SERVICE,
     [UNIT_DISPATCHED] = 1u << UNIT_EN_ROUTE | 1u << UNIT_ON_SCENE,
     [UNIT_EN_ROUTE] = 1u << UNIT_ON_SCENE,
-    [UNIT_ON_SCENE] = 1u << UNIT_TRANSPORTING | 1u << UNIT_AVAILABLE,
-    [UNIT_TRANSPORTING] = 1u << UNIT_ON_SCENE | 1u << UNIT_AVAILABLE,
+    [UNIT_ON_SCENE] = 1u << UNIT_TRANSPORTING,
+    [UNIT_TRANSPORTING] = 1u << UNIT_ON_SCENE,
     [UNIT_OUT_OF_SERVICE] = 1u << UNIT_AVAILABLE,
 };
 /* A dispatcher may also release a unit (→ available) from any assigned status. */
@@ -100,7 +101,8 @@ int dsp_unit_create(struct dispatch *d, const struct auth_user *u, json_t *body,
     struct store_conn *conn;
     store_get(d->st, &conn);
     long num = 0;
-    if (!rc) rc = audit_tx_begin(d->au, conn);
+    int began = 0;
+    if (!rc) began = !(rc = audit_tx_begin(d->au, conn));
     if (!rc) rc = dsp_next_id(conn, "unit", &num);
     if (!rc) {
         snprintf(un.id, sizeof un.id, "U-%04ld", num);
@@ -113,7 +115,9 @@ int dsp_unit_create(struct dispatch *d, const struct auth_user *u, json_t *body,
         struct audit_entry e = {.action = "unit.register", .target = un.id, .detail = detail};
         rc = audit_append(d->au, conn, u, &e, NULL);
         rc = audit_tx_finish(d->au, conn, rc);
-    } else if (num || rc) {
+    } else if (began) {
+        /* Only a transaction this call began is ended: finishing releases the audit chain
+         * lock, which another writer may hold otherwise. */
         audit_tx_finish(d->au, conn, rc);
     }
     store_put(d->st, conn);

@@ -96,12 +96,42 @@ try:
     cid = c["id"]
     st, b = kanagawa.request("PATCH", f"/api/v1/incidents/{cid}", {"address": "x"}, token=kt_)
     check(is_error(st, b, 409), f"a copy cannot be edited {st} {b}")
+    st, b = kanagawa.request("POST", "/api/v1/incidents", {"type": "robbery", "lat": 35.45,
+                                                           "lon": 139.63}, token=kt_)
+    kinc = b["id"]
+    st, b = kanagawa.request("POST", f"/api/v1/incidents/{cid}/merge", {"into": kinc}, token=kt_)
+    check(is_error(st, b, 409), f"a copy cannot be merged away {st} {b}")
+    st, b = kanagawa.request("POST", f"/api/v1/incidents/{kinc}/merge", {"into": cid}, token=kt_)
+    check(is_error(st, b, 404), f"nothing is merged into a copy {st} {b}")
+    check(copy_of(wide)["status"] == "open" and
+          kanagawa.request("GET", f"/api/v1/incidents/{kinc}", token=kd)[1]["status"] == "open",
+          "both incidents stay open")
     st, b = tokyo.request("POST", f"/api/v1/incidents/{wide}/close",
                           {"disposition": "transferred", "note": "神奈川県警へ引継ぎ"}, token=td)
     check(st == 200, "closed at the origin")
     c = until(lambda: (copy_of(wide) or {}).get("status") == "closed" and copy_of(wide))
     check(c is not None and c["disposition"]["code"] == "transferred",
           f"the copy follows the close: {c}")
+
+    # An incident imported here by EIDO whose $id looks like the next Tokyo incident stays
+    # Kanagawa's own: Tokyo's events go to a copy of their own.
+    st, e = kanagawa.request("GET", f"/api/v1/incidents/{kinc}/eido", token=kd)
+    nxt = f"{wide[:-4]}{int(wide[-4:]) + 2:04d}"  # Tokyo made wide and local so far
+    e["$id"] = f"tokyo:{nxt}"
+    st, b = kanagawa.request("POST", "/api/v1/eido", e, token=kt_)
+    check(st == 201, f"EIDO imported {st} {b}")
+    imported = b["id"]
+    st, b = tokyo.request("POST", "/api/v1/incidents", {"type": "fraud", "lat": 35.62,
+                                                        "lon": 139.72, "wide_area": True},
+                          token=td)
+    check(b["id"] == nxt, f"Tokyo's next incident is {nxt}: {b}")
+    c2 = until(lambda: next((i for i in kanagawa.request(
+        "GET", "/api/v1/incidents?status=all", token=kd)[1]["incidents"]
+        if i.get("ext_id") == f"tokyo:{nxt}" and i["site"] == "tokyo"), None))
+    check(c2 is not None and c2["id"] != imported, f"Tokyo's incident has its own copy {c2}")
+    st, b = kanagawa.request("GET", f"/api/v1/incidents/{imported}", token=kd)
+    check(st == 200 and b["site"] == "kanagawa" and b["agency"] == "神奈川県警察" and
+          b["type"] != "fraud", f"the imported incident is untouched {st} {b}")
 
     # A deployment alert reaches the neighbouring prefecture.
     areq = urllib.request.Request(
