@@ -174,7 +174,9 @@ static void sort_events(uint16_t *idx, size_t n, const struct licence_event *ev)
     }
 }
 
-static int check_events(const struct licence_event *ev, size_t n, long as_of)
+/* Checks every event and resolves its points and table row into pts[i], row[i]. */
+static int check_events(const struct licence_event *ev, size_t n, long as_of, int *pts,
+                        const struct licence_code **rows)
 {
     for (size_t i = 0; i < n; i++) {
         const struct licence_event *e = &ev[i];
@@ -194,6 +196,8 @@ static int check_events(const struct licence_event *ev, size_t n, long as_of)
         const struct licence_code *row;
         int p = event_points(e, i, &row);
         if (p < 0) return p;
+        pts[i] = p;
+        rows[i] = row;
         if (p < 1 || p > 100)
             return kt_fail(KT_EVALID, "events[%zu].points: must be 1 to 100 (or give a code)", i);
         if (!row && e->specified && p < 35)
@@ -215,7 +219,9 @@ int licence_assess_opt(const struct licence_event *ev, size_t n, long as_of,
     memset(out, 0, sizeof *out);
     if (n > LICENCE_MAX_EVENTS)
         return kt_fail(KT_EINVAL, "events: at most %d events", LICENCE_MAX_EVENTS);
-    int rc = check_events(ev, n, as_of);
+    int pts[LICENCE_MAX_EVENTS];
+    const struct licence_code *rows[LICENCE_MAX_EVENTS];
+    int rc = check_events(ev, n, as_of, pts, rows);
     if (rc) return rc;
 
     uint16_t idx[LICENCE_MAX_EVENTS];
@@ -229,8 +235,8 @@ int licence_assess_opt(const struct licence_event *ev, size_t n, long as_of,
     for (size_t k = 0; k < n; k++) {
         const struct licence_event *e = &ev[idx[k]];
         if (e->type == LICENCE_EV_DISPOSITION) continue;
-        const struct licence_code *row;
-        int p = event_points(e, idx[k], &row);
+        const struct licence_code *row = rows[idx[k]];
+        int p = pts[idx[k]];
         struct act *a = nacts && acts[nacts - 1].day == e->day ? &acts[nacts - 1] : NULL;
         if (e->type == LICENCE_EV_VIOLATION) {
             if (!a) {

@@ -192,6 +192,6 @@ const struct licence_code *licence_code_find(const char *code)
 {
     if (!code) return NULL;
     for (const struct licence_code *c = licence_codes; c->code; c++)
-        if (strcmp(c->code, code) == 0) return c;
+        if (c->code[0] == code[0] && strcmp(c->code, code) == 0) return c;
     return NULL;
 }
