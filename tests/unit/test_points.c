@@ -134,8 +134,7 @@ static void c_api(void)
     rc = licence_assess(ev, 3, day("2024-04-01"), &a);
     CHECK(rc == 0 && a.points == 10 && !a.offender_course, "10 points: no offender course");
     rc = licence_assess(ev, 3, day("2024-03-01"), &a);
-    CHECK(rc == KT_EVALID && strstr(kt_errmsg(), "events[2].date"), "after as_of: %s",
-          kt_errmsg());
+    CHECK(rc == KT_EVALID && strstr(kt_errmsg(), "events[2].date"), "after as_of: %s", kt_errmsg());
     rc = licence_assess(ev, LICENCE_MAX_EVENTS + 1, day("2024-04-01"), &a);
     CHECK(rc == KT_EINVAL, "too many events");
     snprintf(ev[0].code, sizeof ev[0].code, "accident_death_sole");
@@ -243,8 +242,8 @@ static void bad_input(void)
         json_t *out = NULL;
         kt_err_clear();
         int rc = licence_assess_json(in, &out);
-        CHECK(rc == cases[i].rc && out == NULL, "bad %zu: rc %d (want %d) %s", i, rc,
-              cases[i].rc, kt_errmsg());
+        CHECK(rc == cases[i].rc && out == NULL, "bad %zu: rc %d (want %d) %s", i, rc, cases[i].rc,
+              kt_errmsg());
         CHECK(strncmp(kt_errmsg(), cases[i].field, strlen(cases[i].field)) == 0,
               "bad %zu: message '%s' starts with '%s'", i, kt_errmsg(), cases[i].field);
         json_decref(in);
@@ -252,9 +251,9 @@ static void bad_input(void)
     /* More than LICENCE_MAX_EVENTS events. */
     json_t *in = json_pack("{s:s,s:[]}", "as_of", "2024-06-01", "events");
     for (int i = 0; i <= LICENCE_MAX_EVENTS; i++)
-        json_array_append_new(json_object_get(in, "events"),
-                              json_pack("{s:s,s:s,s:i}", "date", "2024-05-01", "type",
-                                        "violation", "points", 1));
+        json_array_append_new(
+            json_object_get(in, "events"),
+            json_pack("{s:s,s:s,s:i}", "date", "2024-05-01", "type", "violation", "points", 1));
     json_t *out = NULL;
     CHECK(licence_assess_json(in, &out) == KT_EINVAL && strstr(kt_errmsg(), "events"),
           "too many events: %s", kt_errmsg());
