@@ -34,7 +34,8 @@ static const struct {
     const char *role;
     unsigned perms;
 } roles[] = {
-    {"admin", 1u << AUTH_USER_ADMIN | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_ADMIN},
+    {"admin", 1u << AUTH_USER_ADMIN | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_ADMIN |
+                  1u << AUTH_LICENCE_ASSESS},
     {"registrar", 1u << AUTH_RECORD_WRITE | 1u << AUTH_RECORD_READ | 1u << AUTH_QUERY |
                       1u << AUTH_HIT_RESPOND | 1u << AUTH_HIT_REQUEST},
     {"query_operator", 1u << AUTH_QUERY | 1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
@@ -48,6 +49,8 @@ static const struct {
                        1u << AUTH_DISPATCH_ORDER | 1u << AUTH_DISPATCH_ADMIN | 1u << AUTH_QUERY |
                        1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
     {"station", 1u << AUTH_DISPATCH_VIEW},
+    {"licence_examiner", 0},
+    {"disposition_officer", 1u << AUTH_LICENCE_ASSESS},
 };
 
 int auth_role_valid(const char *role)

@@ -29,6 +29,7 @@ enum auth_perm {
     AUTH_DISPATCH_ORDER,    /* dispatch, release, close, override unit status, CAP alerts */
     AUTH_DISPATCH_ADMIN,    /* stations, units, reports, wide-area */
     AUTH_DISPATCH_TERMINAL, /* a field unit's terminal: sign on, position, status, ack */
+    AUTH_LICENCE_ASSESS,    /* assess a driver's point history (licence/points.h) */
 };
 
 struct auth_user {

@@ -6,6 +6,7 @@
 #include "dispatch/dispatch.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "licence/routes.h"
 
 #include <signal.h>
 #include <sodium.h>
@@ -206,7 +207,7 @@ int cmd_serve(int argc, char **argv)
     struct http_server *srv = NULL;
     struct serve_live live = {0};
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
-        (rc = records_routes(p.records, router)) ||
+        (rc = records_routes(p.records, router)) || (rc = licence_points_routes(router, p.audit)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
         http_router_free(router);
