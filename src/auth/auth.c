@@ -126,11 +126,14 @@ int auth_user_add(struct store *st, const char *name, const char *role, const ch
 {
     if (!name_ok(name))
         return kt_fail(KT_EINVAL, "user name must be 1-63 characters of A-Z a-z 0-9 . _ -");
-    if (!auth_role_valid(role))
-        return kt_fail(
-            KT_EINVAL,
-            "role must be one of admin, registrar, query_operator, officer, auditor, call_taker,"
-            " dispatcher, supervisor, station");
+    if (!auth_role_valid(role)) {
+        char list[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < sizeof roles / sizeof roles[0] && used < sizeof list; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                     roles[i].role);
+        return kt_fail(KT_EINVAL, "role must be one of %s", list);
+    }
     if (!agency || !*agency || strlen(agency) > 95)
         return kt_fail(KT_EINVAL, "agency must be 1-95 bytes");
     size_t plen = password ? strlen(password) : 0;
