@@ -16,6 +16,7 @@
  * so every run asks the same. A query is a uniform point in the same box with kind mask 0 (any
  * kind) half the time and one kind the other half, the way a recommendation filters by the
  * incident type's unit kinds. */
+#include "bench_util.h"
 #include "dispatch/geo.h"
 
 #include <libpq-fe.h>
@@ -43,15 +44,12 @@ static uint64_t rng_state = 20261123;
 
 static uint64_t rnd(void)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return bench_rng_next(&rng_state);
 }
 
 static double uniform(double lo, double hi)
 {
-    return lo + (hi - lo) * ((double)(rnd() >> 11) / 9007199254740992.0);
+    return bench_uniform(&rng_state, lo, hi);
 }
 
 static double now_ns(void)
@@ -59,15 +57,6 @@ static double now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static long env_long(const char *name, long def)
-{
-    const char *s = getenv(name);
-    if (!s || !*s) return def;
-    char *end;
-    long v = strtol(s, &end, 10);
-    return *end || v <= 0 ? def : v;
 }
 
 static int dbl_cmp(const void *a, const void *b)
@@ -213,9 +202,9 @@ static int pg_time(PGconn *c, int which, const struct q *qs, size_t nq, const in
 
 int main(void)
 {
-    size_t n = (size_t)env_long("BENCH_GEO_N", 10000);
-    size_t nq = (size_t)env_long("BENCH_GEO_Q", 200000);
-    size_t npg = (size_t)env_long("BENCH_GEO_PG_Q", 5000);
+    size_t n = (size_t)bench_env_long("BENCH_GEO_N", 10000, 1, 100000000);
+    size_t nq = (size_t)bench_env_long("BENCH_GEO_Q", 200000, 1, 100000000);
+    size_t npg = (size_t)bench_env_long("BENCH_GEO_PG_Q", 5000, 1, 100000000);
     if (npg > nq) npg = nq;
     const char *url = getenv("KEITSU_BENCH_GEO_PG");
     if (!url || !*url) url = getenv("KEITSU_BENCH_PG");

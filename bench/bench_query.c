@@ -20,6 +20,8 @@
  * (0-based) of the person stream is P-<i+1>, so the benchmark can regenerate any person to
  * build a query whose true answer it knows. The benchmark reaches into the records module's
  * internals (records_internal.h) only to time name_index_search on its own. */
+#include "bench_util.h"
+
 #include "auth/audit.h"
 #include "auth/auth.h"
 #include "base/err.h"
@@ -59,29 +61,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* splitmix64: a reproducible query set for a given N. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) return def;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || *end || n < lo || n > hi) {
-        fprintf(stderr, "bench: %s must be an integer from %ld to %ld\n", name, lo, hi);
-        exit(2);
-    }
-    return n;
 }
 
 static FILE *results; /* BENCH_OUT/results.txt, or NULL */
@@ -296,9 +275,9 @@ static void make_miss(uint64_t *rs, char *out, size_t cap)
     size_t len = 0;
     out[0] = '\0';
     for (int part = 0; part < 2; part++) {
-        int n = 3 + (int)(rng_next(rs) % 2);
+        int n = 3 + (int)(bench_rng_next(rs) % 2);
         for (int k = 0; k < n; k++)
-            len += (size_t)snprintf(out + len, cap - len, "%s", syl[rng_next(rs) % 10]);
+            len += (size_t)snprintf(out + len, cap - len, "%s", syl[bench_rng_next(rs) % 10]);
         if (part == 0) len += (size_t)snprintf(out + len, cap - len, " ");
     }
 }
@@ -320,14 +299,15 @@ static int build_person_queries(uint32_t n, size_t nq, struct pquery *q, size_t 
     for (size_t i = 0; i < nq; i++) {
         struct pquery *x = &q[i];
         memset(x, 0, sizeof *x);
-        if (rng_next(&rs) % 100 < MISS_PERCENT) {
+        if (bench_rng_next(&rs) % 100 < MISS_PERCENT) {
             make_miss(&rs, x->name, sizeof x->name);
             snprintf(x->birth, sizeof x->birth, "19%02u-%02u-%02u",
-                     (unsigned)(50 + rng_next(&rs) % 50), (unsigned)(1 + rng_next(&rs) % 12),
-                     (unsigned)(1 + rng_next(&rs) % 28));
+                     (unsigned)(50 + bench_rng_next(&rs) % 50),
+                     (unsigned)(1 + bench_rng_next(&rs) % 12),
+                     (unsigned)(1 + bench_rng_next(&rs) % 28));
         } else {
             for (;;) {
-                uint32_t j = (uint32_t)(rng_next(&rs) % n);
+                uint32_t j = (uint32_t)(bench_rng_next(&rs) % n);
                 json_t *p;
                 if (demo_person_json(DEMO_SEED, j, &p)) return KT_ENOMEM;
                 if (!person_active(p, today)) {
@@ -421,7 +401,7 @@ static int build_plate_queries(uint32_t n, size_t nq, struct vquery *q)
 {
     uint64_t rs = 0x706c617465ull ^ n;
     for (size_t i = 0; i < nq; i++) {
-        uint32_t j = (uint32_t)(rng_next(&rs) % n);
+        uint32_t j = (uint32_t)(bench_rng_next(&rs) % n);
         json_t *v;
         if (demo_vehicle_json(DEMO_SEED, j, &v)) return KT_ENOMEM;
         const char *plate = json_string_value(json_object_get(v, "plate"));
@@ -770,7 +750,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 int main(int argc, char **argv)
 {
-    long n_def = env_long("BENCH_N", 1000000, 1000, 4000000);
+    long n_def = bench_env_long("BENCH_N", 1000000, 1000, 4000000);
     long n = n_def;
     if (argc > 1) {
         char *end;
@@ -780,8 +760,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    size_t nq = (size_t)env_long("BENCH_Q", 20000, 100, 1000000);
-    own_variants = (int)env_long("BENCH_OWN_VARIANTS", 0, 0, 1);
+    size_t nq = (size_t)bench_env_long("BENCH_Q", 20000, 100, 1000000);
+    own_variants = (int)bench_env_long("BENCH_OWN_VARIANTS", 0, 0, 1);
     const char *out_dir = getenv("BENCH_OUT");
     const char *pg_url = getenv("KEITSU_BENCH_PG");
     kt_log_set_level(1);
@@ -999,7 +979,7 @@ int main(int argc, char **argv)
         if (!ok) return 1;
         /* pg_trgm answers in milliseconds: warm the caches with a slice, then measure the first
          * BENCH_PG_Q queries of the same set (the set is random, so any prefix is a sample). */
-        size_t pgq = (size_t)env_long("BENCH_PG_Q", 4000, 100, 1000000);
+        size_t pgq = (size_t)bench_env_long("BENCH_PG_Q", 4000, 100, 1000000);
         if (pgq > nq) pgq = nq;
         run.nq = pgq / 10;
         run_timed(&run, want_p);

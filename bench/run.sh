@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the nearest-unit benchmark (bench_geo: the dispatch index against PostGIS KNN), then the
-# query-centre benchmark: in-process and pg_trgm (bench_query), then over HTTP with keep-alive
-# (wrk against keitsu serve on a loopback port, on the same store).
+# live-sharing benchmark (bench_dispatch: positions, event-stream subscribers and calls against
+# keitsu serve on a fresh store), then the query-centre benchmark: in-process and pg_trgm
+# (bench_query), then over HTTP with keep-alive (wrk against keitsu serve on a loopback port, on
+# the same store).
 #
 #   bench/run.sh [BUILD_DIR]                  (make bench calls it with build/)
 #
@@ -10,9 +12,14 @@
 # BENCH_SERVE_THREADS (keitsu serve --threads, 16), BENCH_PORT (18089),
 # KEITSU_BENCH_PG (postgresql:// URL for the pg_trgm comparison; skipped when unset), BENCH_PG_Q,
 # BENCH_RESULTS (where the figures are kept, default BUILD_DIR/bench-results),
-# BENCH_ONLY (geo: only bench_geo; query: only the query-centre benchmark; unset: both).
+# BENCH_ONLY (geo: only bench_geo; dispatch: only bench_dispatch; query: only the query-centre
+# benchmark; unset: all three).
 # bench_geo reads BENCH_GEO_N, BENCH_GEO_Q, BENCH_GEO_PG_Q and KEITSU_BENCH_GEO_PG (falling back
 # to KEITSU_BENCH_PG); see bench/bench_geo.c.
+# bench_dispatch reads BENCH_UNITS, BENCH_SUBSCRIBERS, BENCH_CALL_RATE, BENCH_WARMUP and
+# BENCH_SECONDS (here its default is 30, not wrk's 15); see bench/bench_dispatch.c. Its server
+# runs with --threads BENCH_DISPATCH_THREADS (default 32, serve's default); with KEITSU_BENCH_PG
+# set it runs a second time on a fresh PostgreSQL database created next to that one.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -27,11 +34,11 @@ RESULTS=${BENCH_RESULTS:-$BUILD/bench-results}
 URL=http://127.0.0.1:$PORT
 ONLY=${BENCH_ONLY:-}
 case "$ONLY" in
-'' | geo | query) ;;
-*) echo "run.sh: BENCH_ONLY must be geo or query, not '$ONLY'" >&2; exit 1 ;;
+'' | geo | dispatch | query) ;;
+*) echo "run.sh: BENCH_ONLY must be geo, dispatch or query, not '$ONLY'" >&2; exit 1 ;;
 esac
 
-if [ "$ONLY" != query ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = geo ]; then
     [ -x "$BUILD/bench_geo" ] || { echo "run.sh: $BUILD/bench_geo is missing; run make bench" >&2; exit 1; }
     mkdir -p "$RESULTS"
     echo "== nearest unit (dispatch recommendation): $BUILD/bench_geo"
@@ -39,6 +46,78 @@ if [ "$ONLY" != query ]; then
     echo
     if [ "$ONLY" = geo ]; then
         echo "figures kept in $RESULTS/geo.txt"
+        exit 0
+    fi
+fi
+
+# One bench_dispatch run: keitsu serve on a fresh data directory (and, with a URL, a fresh
+# PostgreSQL database), the three users it logs in as, then the load.
+dispatch_run() { # label [postgresql-url]
+    local label=$1 db=${2:-} dwork pw url pid rc=0
+    dwork=$(mktemp -d /tmp/keitsu-dbench-XXXXXX)
+    pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    local dbargs=()
+    [ -n "$db" ] && dbargs=(--db "$db")
+    for u in bench-sup:supervisor bench-taker:call_taker bench-disp:dispatcher; do
+        printf '%s\n' "$pw" | "$BUILD/keitsu" user add --data "$dwork/data" "${dbargs[@]}" \
+            "${u%%:*}" --role "${u##*:}" --agency 警視庁 >>"$dwork/user.log" 2>&1 ||
+            { tail -n 5 "$dwork/user.log" >&2; rm -rf "$dwork"; return 1; }
+    done
+    "$BUILD/keitsu" serve --data "$dwork/data" "${dbargs[@]}" --listen 127.0.0.1:0 \
+        --threads "${BENCH_DISPATCH_THREADS:-32}" >"$dwork/serve.log" 2>&1 &
+    pid=$!
+    url=
+    for _ in $(seq 1 300); do
+        url=$(sed -n 's/.*serving on \(http:\/\/[0-9.]*:[0-9]*\).*/\1/p' "$dwork/serve.log")
+        [ -n "$url" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        echo "run.sh: keitsu serve did not come up:" >&2
+        tail -n 20 "$dwork/serve.log" >&2
+        kill "$pid" 2>/dev/null || true
+        rm -rf "$dwork"
+        return 1
+    fi
+    echo "-- $label: keitsu serve --threads ${BENCH_DISPATCH_THREADS:-32} on $url"
+    BENCH_DISPATCH_PASSWORD=$pw "$BUILD/bench_dispatch" "$url" "$pid" || rc=$?
+    if grep -q "not keeping up" "$dwork/serve.log"; then
+        echo "server: $(grep -c "not keeping up" "$dwork/serve.log") subscribers disconnected for not keeping up"
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$dwork"
+    return $rc
+}
+
+if [ -z "$ONLY" ] || [ "$ONLY" = dispatch ]; then
+    for b in "$BUILD/keitsu" "$BUILD/bench_dispatch"; do
+        [ -x "$b" ] || { echo "run.sh: $b is missing; run make bench" >&2; exit 1; }
+    done
+    mkdir -p "$RESULTS"
+    echo "== live sharing (dispatch events): $BUILD/bench_dispatch"
+    dispatch_pg=
+    if [ -n "${KEITSU_BENCH_PG:-}" ]; then
+        command -v psql >/dev/null || { echo "run.sh: psql is missing" >&2; exit 1; }
+        dispatch_pg=keitsu_bench_dispatch_$$
+        psql -q -v ON_ERROR_STOP=1 "$KEITSU_BENCH_PG" -c "CREATE DATABASE $dispatch_pg"
+    fi
+    {
+        # A goal not met is a figure to keep, not a reason to stop the other sections.
+        dispatch_run "SQLite store" || echo "(bench_dispatch exit status $?)"
+        if [ -n "$dispatch_pg" ]; then
+            echo
+            dispatch_run "PostgreSQL store" \
+                "$(echo "$KEITSU_BENCH_PG" | sed "s|/[^/]*\$|/$dispatch_pg|")" ||
+                echo "(bench_dispatch exit status $?)"
+        fi
+    } 2>&1 | tee "$RESULTS/dispatch.txt"
+    [ -n "$dispatch_pg" ] &&
+        psql -q "$KEITSU_BENCH_PG" -c "DROP DATABASE IF EXISTS $dispatch_pg" || true
+    echo
+    if [ "$ONLY" = dispatch ]; then
+        echo "figures kept in $RESULTS/dispatch.txt"
         exit 0
     fi
 fi
@@ -118,7 +197,7 @@ wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
 echo
 if [ -z "$ONLY" ]; then
-    echo "figures kept in $RESULTS/ (geo.txt, inprocess.txt, http.txt)"
+    echo "figures kept in $RESULTS/ (geo.txt, dispatch.txt, inprocess.txt, http.txt)"
 else
     echo "figures kept in $RESULTS/ (inprocess.txt, http.txt)"
 fi

@@ -255,6 +255,7 @@ void dispatch_close(struct dispatch *d)
     }
     free(d->stations);
     free(d->units);
+    free(d->unit_slots);
     geo_index_free(d->ix);
     pthread_mutex_destroy(&d->wmu);
     pthread_rwlock_destroy(&d->rw);

@@ -87,6 +87,10 @@ struct dispatch {
     pthread_rwlock_t rw;
     struct unit *units; /* by key */
     size_t nunits, capunits;
+    /* Open addressing from unit id to key (-1: empty), at most half full: the event-stream
+     * filter looks a unit up for every subscriber of every position event. */
+    int32_t *unit_slots;
+    size_t unit_nslots;     /* a power of two, or 0 */
     struct incident **incs; /* active and recently closed incidents */
     size_t nincs, capincs;
     struct station *stations;
@@ -105,7 +109,9 @@ extern const char *const dispatch_inc_status_names[];
 extern const char *const dispatch_unit_status_names[];
 
 /* model.c */
-struct unit *dsp_unit_find(struct dispatch *d, const char *id);    /* under rw */
+struct unit *dsp_unit_find(struct dispatch *d, const char *id);  /* under rw */
+/* Makes d->units[key] findable by its id (under rw(w)); KT_ENOMEM. */
+int dsp_unit_index_add(struct dispatch *d, int32_t key);
 struct incident *dsp_inc_find(struct dispatch *d, const char *id); /* under rw */
 int dsp_inc_add(struct dispatch *d, struct incident *inc);         /* under rw(w); takes inc */
 void dsp_inc_free(struct incident *inc);

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "dispatch/dispatch_internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,52 @@ int dsp_status_from_name(const char *const *names, int n, const char *s)
     return -1;
 }
 
+/* FNV-1a of a unit id. */
+static size_t unit_hash(const char *id)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)h;
+}
+
 struct unit *dsp_unit_find(struct dispatch *d, const char *id)
 {
-    for (size_t i = 0; id && i < d->nunits; i++)
-        if (strcmp(d->units[i].id, id) == 0) return &d->units[i];
-    return NULL;
+    if (!id || !d->unit_nslots) return NULL;
+    size_t mask = d->unit_nslots - 1;
+    for (size_t i = unit_hash(id) & mask;; i = (i + 1) & mask) {
+        int32_t k = d->unit_slots[i];
+        if (k < 0) return NULL;
+        if (strcmp(d->units[k].id, id) == 0) return &d->units[k];
+    }
+}
+
+static void unit_slot_put(int32_t *slots, size_t nslots, const char *id, int32_t key)
+{
+    size_t i = unit_hash(id) & (nslots - 1);
+    while (slots[i] >= 0)
+        i = (i + 1) & (nslots - 1);
+    slots[i] = key;
+}
+
+int dsp_unit_index_add(struct dispatch *d, int32_t key)
+{
+    assert(key >= 0 && (size_t)key < d->nunits);
+    if (2 * d->nunits > d->unit_nslots) {
+        size_t n = d->unit_nslots ? 2 * d->unit_nslots : 512;
+        while (2 * d->nunits > n)
+            n *= 2;
+        int32_t *slots = malloc(n * sizeof *slots);
+        if (!slots) return KT_ENOMEM;
+        memset(slots, 0xff, n * sizeof *slots); /* -1 */
+        for (size_t k = 0; k < d->nunits; k++)
+            if ((int32_t)k != key) unit_slot_put(slots, n, d->units[k].id, (int32_t)k);
+        free(d->unit_slots);
+        d->unit_slots = slots;
+        d->unit_nslots = n;
+    }
+    unit_slot_put(d->unit_slots, d->unit_nslots, d->units[key].id, key);
+    return 0;
 }
 
 struct unit *dsp_unit_of_user(struct dispatch *d, const char *name)

@@ -43,6 +43,10 @@ int dsp_unit_add(struct dispatch *d, const struct unit *u)
     *n = *u;
     n->key = (int32_t)d->nunits;
     d->nunits++;
+    if (dsp_unit_index_add(d, n->key)) {
+        d->nunits--;
+        return KT_ENOMEM;
+    }
     if (n->has_fix)
         return geo_index_put(d->ix, n->key, n->lat, n->lon, 1u << n->kind, dsp_unit_eligible(n));
     return 0;

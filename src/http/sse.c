@@ -6,7 +6,13 @@
  * says the request completed) and the response's (dropped by MHD's free callback). It is in
  * the hub's list from the join until http_sse_done(); publishers and the keep-alive timer
  * touch clients only under the hub's lock, so never after that. Lock order: bus → hub →
- * client → MHD's own. */
+ * client → MHD's own.
+ *
+ * Wake-ups are coalesced: a client resumed less than SSE_COALESCE_MS ago is not resumed again
+ * by the publisher but marked pending, and the hub's flusher thread resumes every pending
+ * client once that time is up. A busy stream is so written once per few events instead of
+ * once per event (each resume costs a wake-up of the connection's MHD thread and a send());
+ * an idle one is still resumed at once. */
 #include "base/err.h"
 #include "base/log.h"
 #include "bus/bus.h"
@@ -16,6 +22,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +32,7 @@
 #define SSE_QUEUE_EVENTS 4096
 #define SSE_QUEUE_BYTES (1024 * 1024)
 #define SSE_KEEPALIVE_S 15
+#define SSE_COALESCE_MS 5
 
 struct sse_frame {
     atomic_int refs;
@@ -78,6 +86,8 @@ struct sse_client {
     struct sse_frame *q[SSE_QUEUE_EVENTS]; /* ring: q[head], …, q[head + n - 1] */
     size_t head, n, bytes, off;            /* off: bytes of q[head] already sent */
     int suspended;                         /* MHD_suspend_connection() was called */
+    int pending;                           /* frames queued, resume left to the flusher */
+    int64_t woken_ns;                      /* when the last resume was asked for */
     int alive;                             /* until MHD says the request completed */
     int state;
     int replay_overflow;
@@ -96,7 +106,17 @@ struct sse_hub {
     pthread_t timer;
     pthread_cond_t timer_cv;
     int timer_stop;
+    pthread_t flusher;
+    pthread_cond_t flush_cv;
+    int flush_due; /* a client is pending */
 };
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void client_unref(struct sse_client *c)
 {
@@ -127,9 +147,27 @@ static int push_locked(struct sse_client *c, struct sse_frame *f)
 
 static void wake_locked(struct sse_client *c)
 {
+    c->pending = 0;
     if (c->suspended && c->alive) {
         c->suspended = 0;
         MHD_resume_connection(c->conn);
+    }
+}
+
+/* Resumes c now, or leaves it to the flusher if it was resumed within SSE_COALESCE_MS (under
+ * the hub's lock and c's). */
+static void wake_soon_locked(struct sse_hub *hub, struct sse_client *c, int64_t now)
+{
+    if (!c->suspended || c->pending) return;
+    if (now - c->woken_ns >= SSE_COALESCE_MS * 1000000LL) {
+        c->woken_ns = now;
+        wake_locked(c);
+        return;
+    }
+    c->pending = 1;
+    if (!hub->flush_due) {
+        hub->flush_due = 1;
+        pthread_cond_signal(&hub->flush_cv);
     }
 }
 
@@ -147,7 +185,8 @@ static void close_locked(struct sse_client *c, int state)
         shutdown(c->fd, SHUT_RDWR);
 }
 
-static void deliver_locked(struct sse_client *c, struct sse_frame *f)
+static void deliver_locked(struct sse_hub *hub, struct sse_client *c, struct sse_frame *f,
+                           int64_t now)
 {
     if (c->state != LIVE) return;
     if (push_locked(c, f)) {
@@ -156,7 +195,7 @@ static void deliver_locked(struct sse_client *c, struct sse_frame *f)
         close_locked(c, CLOSE_OVERFLOW);
         return;
     }
-    wake_locked(c);
+    wake_soon_locked(hub, c, now);
 }
 
 /* The route's one bus subscriber: runs on the publishing thread under the bus lock. */
@@ -164,12 +203,13 @@ static void hub_on_event(void *ctx, const struct bus_event *ev)
 {
     struct sse_hub *hub = ctx;
     struct sse_frame *f = NULL;
+    int64_t now = mono_ns();
     pthread_mutex_lock(&hub->mu);
     for (struct sse_client *c = hub->clients; c; c = c->next) {
         if (!hub->filter(hub->ctx, &c->user, ev)) continue;
         if (!f && !(f = frame_event(ev))) break;
         pthread_mutex_lock(&c->mu);
-        deliver_locked(c, f);
+        deliver_locked(hub, c, f, now);
         pthread_mutex_unlock(&c->mu);
     }
     pthread_mutex_unlock(&hub->mu);
@@ -189,12 +229,42 @@ static void *hub_timer(void *arg)
             ;
         if (hub->timer_stop) break;
         struct sse_frame *f = hub->clients ? frame_text(": keep-alive\n\n") : NULL;
+        int64_t now = mono_ns();
         for (struct sse_client *c = f ? hub->clients : NULL; c; c = c->next) {
             pthread_mutex_lock(&c->mu);
-            if (c->n == 0) deliver_locked(c, f);
+            if (c->n == 0) deliver_locked(hub, c, f, now);
             pthread_mutex_unlock(&c->mu);
         }
         frame_unref(f);
+    }
+    pthread_mutex_unlock(&hub->mu);
+    return NULL;
+}
+
+/* Resumes the pending clients SSE_COALESCE_MS after the first of them was left pending. */
+static void *hub_flusher(void *arg)
+{
+    struct sse_hub *hub = arg;
+    const struct timespec pause = {0, SSE_COALESCE_MS * 1000000L};
+    pthread_mutex_lock(&hub->mu);
+    while (!hub->timer_stop) {
+        if (!hub->flush_due) {
+            pthread_cond_wait(&hub->flush_cv, &hub->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&hub->mu);
+        nanosleep(&pause, NULL);
+        pthread_mutex_lock(&hub->mu);
+        hub->flush_due = 0;
+        int64_t now = mono_ns();
+        for (struct sse_client *c = hub->clients; c; c = c->next) {
+            pthread_mutex_lock(&c->mu);
+            if (c->pending) {
+                c->woken_ns = now;
+                wake_locked(c);
+            }
+            pthread_mutex_unlock(&c->mu);
+        }
     }
     pthread_mutex_unlock(&hub->mu);
     return NULL;
@@ -209,12 +279,22 @@ int http_sse_hub_new(struct bus *bus, http_sse_filter filter, void *ctx, struct 
     hub->ctx = ctx;
     pthread_mutex_init(&hub->mu, NULL);
     pthread_cond_init(&hub->timer_cv, NULL);
+    pthread_cond_init(&hub->flush_cv, NULL);
     int rc = bus_subscribe(bus, hub_on_event, hub, &hub->sub_id);
     if (!rc && pthread_create(&hub->timer, NULL, hub_timer, hub) != 0) {
         bus_unsubscribe(bus, hub->sub_id);
         rc = kt_fail(KT_EINTERNAL, "cannot start the keep-alive thread");
+    } else if (!rc && pthread_create(&hub->flusher, NULL, hub_flusher, hub) != 0) {
+        bus_unsubscribe(bus, hub->sub_id);
+        pthread_mutex_lock(&hub->mu);
+        hub->timer_stop = 1;
+        pthread_cond_signal(&hub->timer_cv);
+        pthread_mutex_unlock(&hub->mu);
+        pthread_join(hub->timer, NULL);
+        rc = kt_fail(KT_EINTERNAL, "cannot start the event flusher thread");
     }
     if (rc) {
+        pthread_cond_destroy(&hub->flush_cv);
         pthread_cond_destroy(&hub->timer_cv);
         pthread_mutex_destroy(&hub->mu);
         free(hub);
@@ -231,9 +311,12 @@ void http_sse_hub_free(struct sse_hub *hub)
     pthread_mutex_lock(&hub->mu);
     hub->timer_stop = 1;
     pthread_cond_signal(&hub->timer_cv);
+    pthread_cond_signal(&hub->flush_cv);
     pthread_mutex_unlock(&hub->mu);
     pthread_join(hub->timer, NULL);
+    pthread_join(hub->flusher, NULL);
     /* The server is stopped (a precondition), so no client is left. */
+    pthread_cond_destroy(&hub->flush_cv);
     pthread_cond_destroy(&hub->timer_cv);
     pthread_mutex_destroy(&hub->mu);
     free(hub);
