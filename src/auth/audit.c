@@ -5,6 +5,7 @@
 #include "base/log.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,13 @@
 #define BATCH_MAX 512
 static const char GENESIS[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/* One audit_log() call waiting for its entry; it lives on the caller's stack. */
 struct pending {
     const struct auth_user *u;
     const struct audit_entry *e;
     int64_t seq;
-    int rc, done;
-    pthread_cond_t cv; /* its own, so a batch wakes only its own waiters */
+    int rc;
+    sem_t done; /* posted by the writer once the entry is committed (or failed) */
     struct pending *next;
 };
 
@@ -215,12 +217,13 @@ static void *writer_main(void *arg)
                 p->next = next;
             }
         }
-        pthread_mutex_lock(&a->q_mu);
+        /* Woken without q_mu held: a waiter woken while the writer holds it would wake only
+         * to block on it again. */
         for (struct pending *p = batch, *next; p; p = next) {
-            next = p->next; /* p may be gone once signalled and the lock released */
-            p->done = 1;
-            pthread_cond_signal(&p->cv);
+            next = p->next; /* p is gone once posted */
+            sem_post(&p->done);
         }
+        pthread_mutex_lock(&a->q_mu);
     }
     pthread_mutex_unlock(&a->q_mu);
     return NULL;
@@ -229,11 +232,11 @@ static void *writer_main(void *arg)
 int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e, int64_t *seq)
 {
     struct pending p = {.u = u, .e = e};
-    pthread_cond_init(&p.cv, NULL);
+    if (sem_init(&p.done, 0, 0) != 0) return kt_fail(KT_EINTERNAL, "audit: sem_init failed");
     pthread_mutex_lock(&a->q_mu);
     if (a->stopping) {
         pthread_mutex_unlock(&a->q_mu);
-        pthread_cond_destroy(&p.cv);
+        sem_destroy(&p.done);
         return kt_fail(KT_EUNAVAIL, "audit trail is closing");
     }
     if (a->tail)
@@ -242,10 +245,10 @@ int audit_log(struct audit *a, const struct auth_user *u, const struct audit_ent
         a->head = &p;
     a->tail = &p;
     pthread_cond_signal(&a->q_cv);
-    while (!p.done)
-        pthread_cond_wait(&p.cv, &a->q_mu);
     pthread_mutex_unlock(&a->q_mu);
-    pthread_cond_destroy(&p.cv);
+    while (sem_wait(&p.done) != 0)
+        ; /* EINTR */
+    sem_destroy(&p.done);
     if (p.rc) return kt_fail(p.rc, "audit trail write failed; the query was not answered");
     if (seq) *seq = p.seq;
     return 0;

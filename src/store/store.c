@@ -10,6 +10,7 @@
 struct store {
     enum store_kind kind;
     const struct store_backend *be;
+    void *shared; /* the backend's store-wide state, or NULL */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int pool_size, nfree;
@@ -41,8 +42,16 @@ int store_open(const char *url, int pool_size, struct store **out)
     }
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
+    if (st->be->shared_open) {
+        int rc = st->be->shared_open(url, &st->shared);
+        if (rc) {
+            st->pool_size = 0;
+            store_close(st);
+            return rc;
+        }
+    }
     for (int i = 0; i < pool_size; i++) {
-        int rc = st->be->connect(url, &st->conns[i].impl);
+        int rc = st->be->connect(url, st->shared, &st->conns[i].impl);
         if (rc) {
             st->pool_size = i;
             store_close(st);
@@ -60,6 +69,7 @@ void store_close(struct store *st)
     if (!st) return;
     for (int i = 0; i < st->pool_size; i++)
         if (st->conns[i].impl) st->be->disconnect(st->conns[i].impl);
+    if (st->shared) st->be->shared_close(st->shared);
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
     free(st->conns);

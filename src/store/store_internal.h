@@ -17,8 +17,12 @@ struct store_rows {
 int store_rows_push(struct store_rows *r, const char *const *cells, const size_t *lens);
 
 struct store_backend {
-    /* Opens one connection; *out is backend-private. */
-    int (*connect)(const char *url, void **out);
+    /* Store-wide state the connections share (may be NULL: the backend needs none). Opened
+     * before the first connection, closed after the last; *out is backend-private. */
+    int (*shared_open)(const char *url, void **out);
+    void (*shared_close)(void *shared);
+    /* Opens one connection; shared is what shared_open made (or NULL); *out is private. */
+    int (*connect)(const char *url, void *shared, void **out);
     void (*disconnect)(void *conn);
     long (*exec)(void *conn, const char *sql, int n, const char *const *params,
                  struct store_rows **rows);

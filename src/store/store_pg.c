@@ -107,8 +107,9 @@ static int session_init(PGconn *pg)
     return rc;
 }
 
-static int pg_connect(const char *url, void **out)
+static int pg_connect(const char *url, void *shared, void **out)
 {
+    (void)shared;
     struct pg_conn *c = calloc(1, sizeof *c);
     if (!c) return KT_ENOMEM;
     /* Defaults first so the URL can override them; expand_dbname parses the URL in place. */
