@@ -65,7 +65,8 @@ static void generate(struct history *h, long as_of, const struct licence_code **
         } else {
             /* Mostly the everyday 1–3 point violations, as in real records. */
             const struct licence_code *c;
-            do c = viol[next() % (uint32_t)nviol];
+            do
+                c = viol[next() % (uint32_t)nviol];
             while (c->points > 3 && next() % 10 != 0);
             e->type = LICENCE_EV_VIOLATION;
             snprintf(e->code, sizeof e->code, "%s", c->code);
@@ -111,8 +112,10 @@ int main(int argc, char **argv)
 {
     long n = 200000;
     const char *env = getenv("BENCH_N");
-    if (argc > 1) n = strtol(argv[1], NULL, 10);
-    else if (env) n = strtol(env, NULL, 10);
+    if (argc > 1)
+        n = strtol(argv[1], NULL, 10);
+    else if (env)
+        n = strtol(env, NULL, 10);
     if (n < 1 || n > 10000000) {
         fprintf(stderr, "bench_assess: N must be 1..10000000\n");
         return 2;
@@ -120,8 +123,10 @@ int main(int argc, char **argv)
     const struct licence_code *viol[128], *acc[32];
     int nviol = 0, nacc = 0;
     for (const struct licence_code *c = licence_codes; c->code; c++) {
-        if (c->accident && nacc < 32) acc[nacc++] = c;
-        else if (!c->accident && nviol < 128) viol[nviol++] = c;
+        if (c->accident && nacc < 32)
+            acc[nacc++] = c;
+        else if (!c->accident && nviol < 128)
+            viol[nviol++] = c;
     }
     long as_of = jtime_days(2026, 11, 23);
     struct history *pop = malloc((size_t)n * sizeof *pop);
@@ -136,15 +141,18 @@ int main(int argc, char **argv)
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
         struct licence_assessment a;
-        if (licence_assess(pop[i].ev, (size_t)pop[i].n, as_of, &a)) failed++;
-        else dispo[a.disposition]++;
+        if (licence_assess(pop[i].ev, (size_t)pop[i].n, as_of, &a))
+            failed++;
+        else
+            dispo[a.disposition]++;
     }
     double c_s = now_s() - t0;
 
     long nj = n < 50000 ? n : 50000;
     json_t **docs = malloc((size_t)nj * sizeof *docs);
     if (!docs) return 1;
-    for (long i = 0; i < nj; i++) docs[i] = to_json(&pop[i], "2026-11-23");
+    for (long i = 0; i < nj; i++)
+        docs[i] = to_json(&pop[i], "2026-11-23");
     t0 = now_s();
     long jfailed = 0;
     for (long i = 0; i < nj; i++) {
@@ -153,7 +161,8 @@ int main(int argc, char **argv)
         json_decref(out);
     }
     double j_s = now_s() - t0;
-    for (long i = 0; i < nj; i++) json_decref(docs[i]);
+    for (long i = 0; i < nj; i++)
+        json_decref(docs[i]);
     free(docs);
     free(pop);
 

@@ -17,8 +17,7 @@ static void check_answer(const json_t *out)
     json_int_t days = json_integer_value(json_object_get(out, "days"));
     json_int_t years = json_integer_value(json_object_get(out, "disqualification_years"));
     const char *d = json_string_value(json_object_get(out, "disposition"));
-    if (!d || points < 0 || prior < 0 || days < 0 || years < 0 || years > 10 || days > 180)
-        abort();
+    if (!d || points < 0 || prior < 0 || days < 0 || years < 0 || years > 10 || days > 180) abort();
     if (strcmp(d, "none") == 0) {
         if (days || years) abort();
     } else if (strcmp(d, "suspension") == 0) {

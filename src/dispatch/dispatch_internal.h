@@ -109,7 +109,7 @@ extern const char *const dispatch_inc_status_names[];
 extern const char *const dispatch_unit_status_names[];
 
 /* model.c */
-struct unit *dsp_unit_find(struct dispatch *d, const char *id);  /* under rw */
+struct unit *dsp_unit_find(struct dispatch *d, const char *id); /* under rw */
 /* Makes d->units[key] findable by its id (under rw(w)); KT_ENOMEM. */
 int dsp_unit_index_add(struct dispatch *d, int32_t key);
 struct incident *dsp_inc_find(struct dispatch *d, const char *id); /* under rw */
