@@ -99,6 +99,25 @@ static const struct migration migrations[] = {
      " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT, mime TEXT, data TEXT);"
      "CREATE INDEX incident_attachments_inc ON incident_attachments (incident_id, id);",
      NULL, NULL},
+    /* 5: on SQLite the audit table's seq becomes the rowid (INTEGER PRIMARY KEY), so an
+     * entry is written to one B-tree instead of the table plus a separate primary-key index:
+     * fewer pages per audit commit. Entries are copied unchanged (the chain still verifies);
+     * the append-only triggers are recreated. PostgreSQL is unchanged. */
+    {5, NULL,
+     "CREATE TABLE audit_rowid ("
+     " seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
+     " agency TEXT NOT NULL, action TEXT NOT NULL, target TEXT, reason TEXT,"
+     " detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+     "INSERT INTO audit_rowid SELECT seq, ts, actor, role, agency, action, target, reason,"
+     " detail, prev_hash, hash FROM audit ORDER BY seq;"
+     "DROP TABLE audit;"
+     "ALTER TABLE audit_rowid RENAME TO audit;"
+     "CREATE INDEX audit_actor ON audit(actor, ts);"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
+     NULL},
 };
 
 static int apply(struct store_conn *c, enum store_kind kind, const struct migration *m)
