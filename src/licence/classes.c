@@ -15,9 +15,9 @@
 static const struct {
     const char *code, *label, *group;
     int min_age;
-    int exp_years;      /* experience needed (第88条第1項第1号) */
-    unsigned exp_from;  /* classes whose holding counts as that experience */
-    unsigned includes;  /* classes this one includes (第85条第2項) */
+    int exp_years;     /* experience needed (第88条第1項第1号) */
+    unsigned exp_from; /* classes whose holding counts as that experience */
+    unsigned includes; /* classes this one includes (第85条第2項) */
     const char *exp_text;
 } classes[LC_COUNT] = {
     [LC_OGATA] = {"ogata", "大型", "他", 21, 3,
@@ -177,7 +177,8 @@ int licence_validity_birthdays(enum licence_category c, int age)
     return age < 70 ? 5 : age == 70 ? 4 : 3;
 }
 
-int licence_classes_check(const struct licence_class_grant *g, size_t n, long birth, long today)
+int licence_classes_check(const struct licence_class_grant *g, size_t n, long birth, long today,
+                          long experience_since)
 {
     if (n == 0) return kt_fail(KT_EVALID, "classes: at least one class is required");
     int by, bm, bd;
@@ -208,7 +209,7 @@ int licence_classes_check(const struct licence_class_grant *g, size_t n, long bi
                                " only %s",
                                i, classes[c].label, classes[o].label, classes[o].label);
         if (!classes[c].exp_years) continue;
-        long earliest = -1;
+        long earliest = experience_since > 0 ? experience_since : -1;
         for (size_t j = 0; j < n; j++)
             if ((classes[c].exp_from & BIT(g[j].cls)) &&
                 (earliest < 0 || g[j].acquired_on < earliest))
@@ -262,8 +263,7 @@ const char *licence_condition_label(int k)
     return conditions[k].label;
 }
 
-int licence_condition_check(int k, const struct licence_class_grant *g, size_t n,
-                            const char *field)
+int licence_condition_check(int k, const struct licence_class_grant *g, size_t n, const char *field)
 {
     if (!conditions[k].needs) return 0;
     for (size_t i = 0; i < n; i++)

@@ -5,13 +5,11 @@
  * Sources (docs/licence.md lists them with links):
  *   classes and what each includes   道路交通法 第84条, 第85条第2項
  *   age and experience               道路交通法 第88条第1項第1号 (大型 21歳・3年, 中型 20歳・2年,
- *                                    準中型・普通・大特・大自二・けん引 18歳, 普自二・小特・原付 16歳,
- *                                    第二種 21歳・3年)
- *   validity period                  道路交通法 第92条の2第1項 (表) and 第2項 (2月29日生まれ)
- *   優良・一般・違反運転者の基準        道路交通法施行令 第33条の7 (基準日 = 特定誕生日の40日前;
- *                                    the five years before it)
- *   colour band                      道路交通法施行規則 第19条 / 別記様式第十四 (緑: 新規取得者,
- *                                    金: 優良運転者, 青: その他) */
+ *                                    準中型・普通・大特・大自二・けん引 18歳, 普自二・小特・原付
+ * 16歳, 第二種 21歳・3年) validity period                  道路交通法 第92条の2第1項 (表) and 第2項
+ * (2月29日生まれ) 優良・一般・違反運転者の基準        道路交通法施行令 第33条の7 (基準日 =
+ * 特定誕生日の40日前; the five years before it) colour band                      道路交通法施行規則
+ * 第19条 / 別記様式第十四 (緑: 新規取得者, 金: 優良運転者, 青: その他) */
 #ifndef KEITSU_LICENCE_CLASSES_H
 #define KEITSU_LICENCE_CLASSES_H
 
@@ -56,8 +54,11 @@ struct licence_class_grant {
  * age and with the experience its rule requires by then (counted from the earliest qualifying
  * class in the set), none acquired before birth or after today. Returns 0 or KT_EVALID with
  * a message naming the field ("classes[2]: 大型 needs 3 years of 中型, 準中型, 普通 or 大特;
- * the holder had 1"). */
-int licence_classes_check(const struct licence_class_grant *g, size_t n, long birth, long today);
+ * the holder had 1"). experience_since (a day, 0 if none) is when the holder first held a
+ * four-wheeled first-class licence that a class in the set now includes (the card's "他" date
+ * after an upgrade: 普通 since 2015, 大型 since 2020 lists only 大型). */
+int licence_classes_check(const struct licence_class_grant *g, size_t n, long birth, long today,
+                          long experience_since);
 
 /* Conditions (免許の条件): code ("glasses") or label ("眼鏡等") to index, -1 if unknown. */
 int licence_condition_find(const char *s);
@@ -76,8 +77,8 @@ enum licence_category {
     LICENCE_CAT_NEW,           /* 新規取得: 3回目の誕生日, green band */
     LICENCE_CAT_FIRST_RENEWAL, /* 初回更新者 (continuous licence < 5 years): 違反運転者等, 3 */
     LICENCE_CAT_GOOD,          /* 優良運転者: 5 (70歳 4, 71歳以上 3), gold */
-    LICENCE_CAT_GENERAL,       /* 一般運転者 (one 軽微違反 of 3 points or less): 5/4/3, blue */
-    LICENCE_CAT_VIOLATOR,      /* 違反運転者: 3, blue */
+    LICENCE_CAT_GENERAL,  /* 一般運転者 (one 軽微違反 of 3 points or less): 5/4/3, blue */
+    LICENCE_CAT_VIOLATOR, /* 違反運転者: 3, blue */
 };
 const char *licence_category_name(enum licence_category c); /* "good", "general", … */
 const char *licence_band_name(enum licence_category c);     /* "green", "gold", "blue" */

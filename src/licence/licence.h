@@ -37,8 +37,7 @@ int licence_routes(struct licence *l, struct http_router *router);
  * "photo_sha256"?} → *out {"id"}. get: the holder with licences, classes, events and history
  * (audited with reason). update: name or address change, {"version"?} guards against a stale
  * write; *out {"id","version"}. */
-int licence_holder_create(struct licence *l, const struct auth_user *u, json_t *body,
-                          json_t **out);
+int licence_holder_create(struct licence *l, const struct auth_user *u, json_t *body, json_t **out);
 int licence_holder_get(struct licence *l, const struct auth_user *u, const char *id,
                        const char *reason, json_t **out);
 int licence_holder_update(struct licence *l, const struct auth_user *u, const char *id,
@@ -52,8 +51,8 @@ int licence_holder_update(struct licence *l, const struct auth_user *u, const ch
 int licence_issue(struct licence *l, const struct auth_user *u, json_t *body, json_t **out);
 int licence_renew(struct licence *l, const struct auth_user *u, const char *number, json_t *body,
                   json_t **out);
-int licence_reissue(struct licence *l, const struct auth_user *u, const char *number,
-                    json_t *body, json_t **out);
+int licence_reissue(struct licence *l, const struct auth_user *u, const char *number, json_t *body,
+                    json_t **out);
 int licence_surrender(struct licence *l, const struct auth_user *u, const char *number,
                       json_t *body, json_t **out);
 
@@ -64,8 +63,8 @@ int licence_event_record(struct licence *l, const struct auth_user *u, const cha
                          json_t *body, json_t **out);
 int licence_assessment_get(struct licence *l, const struct auth_user *u, const char *holder,
                            const char *reason, json_t **out);
-int licence_dispose(struct licence *l, const struct auth_user *u, const char *holder,
-                    json_t *body, json_t **out);
+int licence_dispose(struct licence *l, const struct auth_user *u, const char *holder, json_t *body,
+                    json_t **out);
 
 /* What a check answers. */
 enum licence_state {
@@ -99,8 +98,8 @@ int licence_check(struct licence *l, const struct auth_user *u, json_t *body, ch
 /* Bulk load for the demo and the benchmark: holders with one licence each, generated from
  * (seed, first .. first+n-1) (licence_demo_row), written in batches of multi-row INSERTs,
  * each batch one transaction with one audit entry. Indexes what it loaded. */
-int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t seed,
-                      uint32_t first, uint32_t n);
+int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t seed, uint32_t first,
+                      uint32_t n);
 /* Loads `holders` demo holders (with violations for some) if the store has none yet. */
 int licence_demo_load(struct licence *l, const struct auth_user *u, uint32_t holders);
 /* The number of the demo holder i (0-based) of licence_demo_load/licence_bulk_load with seed,

@@ -52,20 +52,18 @@ enum licence_state lic_state_of(const char *status);
 int lic_index_load(struct licence *l);
 
 /* Store helpers, inside a transaction when writing. */
-int lic_history_add(struct store_conn *c, const char *holder, const char *number,
-                    const char *actor, const char *action, const char *detail);
+int lic_history_add(struct store_conn *c, const char *holder, const char *number, const char *actor,
+                    const char *action, const char *detail);
 /* The audit entry of a write, with the holder as its reference. */
 int lic_audit_write(struct licence *l, struct store_conn *c, const struct auth_user *u,
-                    const char *action, const char *holder, const char *number,
-                    const char *detail);
+                    const char *action, const char *holder, const char *number, const char *detail);
 /* The holder's newest licence not replaced by a reissue; KT_ENOTFOUND if none. */
 int lic_current(struct store_conn *c, const char *holder, struct lic_row *out);
 int lic_load_number(struct store_conn *c, const char *number, struct lic_row *out);
 /* The holder's row as JSON (new reference); KT_ENOTFOUND. */
 int lic_holder_load(struct store_conn *c, const char *id, json_t **out);
 /* The holder's violations, accidents and dispositions (malloc'd array; caller frees). */
-int lic_events_load(struct store_conn *c, const char *holder, struct licence_event **ev,
-                    size_t *n);
+int lic_events_load(struct store_conn *c, const char *holder, struct licence_event **ev, size_t *n);
 /* The holder's classes. */
 int lic_classes_load(struct store_conn *c, const char *holder, struct licence_class_grant *g,
                      size_t cap, size_t *n);
@@ -81,6 +79,9 @@ void lic_holder_id_format(long n, char out[16]);
  * ("yamada taro") and folded kanji key used by the fraud check. */
 int lic_names(json_t *dst, const json_t *body, int required, char *phon, size_t phon_cap,
               char *kanji_key, size_t kanji_cap);
+
+/* The phonetic key of a whole name ("yamada taro"); KT_EVALID naming field. */
+int lic_phonetic_name(const char *s, const char *field, char *out, size_t cap);
 
 /* Who may do what. */
 int lic_require(const struct auth_user *u, int perm, const char *what);

@@ -55,8 +55,7 @@ int licence_number_parse_ex(const char *s, size_t len, struct licence_number *ou
 
 /* Builds the number for (commission, year2, serial, reissue), computing its check digit, into
  * out (at least 13 bytes). KT_EINVAL if a part is out of range or the commission unknown. */
-int licence_number_make(int commission, int year2, long serial, int reissue, char *out,
-                        size_t cap);
+int licence_number_make(int commission, int year2, long serial, int reissue, char *out, size_t cap);
 
 /* The next reissue digit after r: 0→1 … 8→9, 9→1. */
 int licence_number_next_reissue(int r);

@@ -59,8 +59,8 @@ void lic_row_free(struct lic_row *r)
     r->conditions = NULL;
 }
 
-int lic_history_add(struct store_conn *c, const char *holder, const char *number,
-                    const char *actor, const char *action, const char *detail)
+int lic_history_add(struct store_conn *c, const char *holder, const char *number, const char *actor,
+                    const char *action, const char *detail)
 {
     char now[32];
     jtime_format_utc(jtime_now_ms(), now, sizeof now);
@@ -73,8 +73,7 @@ int lic_history_add(struct store_conn *c, const char *holder, const char *number
 }
 
 int lic_audit_write(struct licence *l, struct store_conn *c, const struct auth_user *u,
-                    const char *action, const char *holder, const char *number,
-                    const char *detail)
+                    const char *action, const char *holder, const char *number, const char *detail)
 {
     int rc = lic_history_add(c, holder, number, u->name, strchr(action, '.') + 1, detail);
     if (rc) return rc;
@@ -88,7 +87,7 @@ int lic_audit_write(struct licence *l, struct store_conn *c, const struct auth_u
 }
 
 #define ROW_COLS                                                                                   \
-    "number, holder_id, status, first_licensed, issued_on, expires_on, category, band,"           \
+    "number, holder_id, status, first_licensed, issued_on, expires_on, category, band,"            \
     " conditions, suspended_until, version"
 
 static void row_from(const struct store_rows *rows, size_t i, struct lic_row *r)
@@ -146,10 +145,17 @@ int lic_insert_licence(struct store_conn *c, const struct lic_row *r)
 {
     char now[32];
     jtime_format_utc(jtime_now_ms(), now, sizeof now);
-    const char *p[] = {r->number,     r->holder,     r->status,
-                       r->first_licensed, r->issued_on, r->expires_on,
-                       r->category,   r->band,       r->conditions ? r->conditions : "[]",
-                       now,           now};
+    const char *p[] = {r->number,
+                       r->holder,
+                       r->status,
+                       r->first_licensed,
+                       r->issued_on,
+                       r->expires_on,
+                       r->category,
+                       r->band,
+                       r->conditions ? r->conditions : "[]",
+                       now,
+                       now};
     long n = store_exec(c,
                         "INSERT INTO licences (number, holder_id, status, first_licensed,"
                         " issued_on, expires_on, category, band, conditions, created_at,"
@@ -222,8 +228,8 @@ int lic_holder_load(struct store_conn *c, const char *id, json_t **out)
         return kt_fail(KT_ENOTFOUND, "no holder %.16s", id);
     }
     static const char *const keys[] = {
-        "id",         "name_kanji", "name_kana", "name_romaji", "birth_date", "address",
-        "photo_sha256", "disqualified_until", "created_at", "updated_at"};
+        "id",      "name_kanji",   "name_kana",          "name_romaji", "birth_date",
+        "address", "photo_sha256", "disqualified_until", "created_at",  "updated_at"};
     json_t *o = json_object();
     for (int i = 0; i < 10; i++) {
         const char *v = store_rows_get(rows, 0, i);

@@ -9,9 +9,9 @@
 
 static const struct {
     const char *in;
-    int ok;                                /* 1 = valid */
-    enum licence_number_problem problem;   /* when !ok */
-    const char *canon;                     /* canonical digits when ok */
+    int ok;                              /* 1 = valid */
+    enum licence_number_problem problem; /* when !ok */
+    const char *canon;                   /* canonical digits when ok */
 } cases[] = {
     /* published examples: 東京 1991, check 1, reissued once; 東京 1990; 岡山 1999 */
     {"309156789011", 1, 0, "309156789011"},
@@ -67,8 +67,8 @@ int main(void)
           "fields of 309156789011");
 
     /* make: every number it builds parses, for every commission and many serials */
-    static const int codes[] = {10, 11, 12, 13, 14, 20, 25, 30, 40, 45, 49, 50, 55,
-                                60, 62, 65, 70, 74, 80, 83, 90, 96, 97};
+    static const int codes[] = {10, 11, 12, 13, 14, 20, 25, 30, 40, 45, 49, 50,
+                                55, 60, 62, 65, 70, 74, 80, 83, 90, 96, 97};
     int all = 1;
     for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++)
         for (long s = 0; s < 1000000; s += 7919) {
