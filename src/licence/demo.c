@@ -140,8 +140,11 @@ static void gen(uint64_t seed, uint32_t i, long today, struct row *w)
         cat = k < 55 ? LICENCE_CAT_GOOD : k < 75 ? LICENCE_CAT_GENERAL : LICENCE_CAT_VIOLATOR;
         int n = licence_validity_birthdays(cat, ty - by);
         /* renewed in some year so the card runs out in 0..n-1 years; 3% already expired */
-        int ey = ty + (int)below(&r, (uint32_t)n) - (below(&r, 100) < 3 ? 1 : 0);
+        int expired = below(&r, 100) < 3;
+        int ey = ty + (int)below(&r, (uint32_t)n) - expired;
         exp = licence_expiry(by, bm, bd, licence_birthday_in(by, bm, bd, ey - 1), 1);
+        if (!expired && exp < today) /* this year's birthday and its month are past */
+            exp = licence_expiry(by, bm, bd, licence_birthday_in(by, bm, bd, ey++), 1);
         long renewed = licence_birthday_in(by, bm, bd, ey - n) - below(&r, 30);
         if (renewed > today) renewed = today;
         lic_date(renewed, w->issued);
@@ -227,14 +230,15 @@ static int insert_batch(struct store_conn *c, struct row *w, size_t n, const cha
                            w[i].disq[0] ? w[i].disq : NULL,
                            now,
                            actor,
-                           now};
+                           now,
+                           "1"};
         memcpy(p + k, v, sizeof v);
-        k += 13;
+        k += 14;
     }
     char *sql = values_sql("INSERT INTO licence_holders (id, name_kanji, name_kana, name_romaji,"
                            " phon_key, kanji_key, birth_date, address, photo_sha256,"
-                           " disqualified_until, created_at, created_by, updated_at)",
-                           13, n);
+                           " disqualified_until, created_at, created_by, updated_at, version)",
+                           14, n);
     long rc = sql ? store_exec(c, sql, (int)k, p, NULL) : KT_ENOMEM;
     free(sql);
     k = 0;
@@ -250,15 +254,16 @@ static int insert_batch(struct store_conn *c, struct row *w, size_t n, const cha
                            w[i].conditions,
                            w[i].until[0] ? w[i].until : NULL,
                            now,
-                           now};
+                           now,
+                           "1"};
         memcpy(p + k, v, sizeof v);
-        k += 12;
+        k += 13;
     }
     if (rc >= 0) {
         sql = values_sql("INSERT INTO licences (number, holder_id, status, first_licensed,"
                          " issued_on, expires_on, category, band, conditions, suspended_until,"
-                         " created_at, updated_at)",
-                         12, n);
+                         " created_at, updated_at, version)",
+                         13, n);
         rc = sql ? store_exec(c, sql, (int)k, p, NULL) : KT_ENOMEM;
         free(sql);
     }
