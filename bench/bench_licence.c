@@ -10,7 +10,9 @@
  * Environment: BENCH_LICENCE_N, BENCH_THREADS (check/assess threads, default 32),
  * BENCH_SECONDS (per timed phase, default 5), BENCH_DIR (keep the data directory; default a
  * temporary one removed at exit), KEITSU_BENCH_LICENCE_PG (a postgresql:// URL of an empty
- * database: load there instead of SQLite). Output: one line per figure. */
+ * database: load there instead of SQLite), BENCH_LICENCE_BODIES=FILE (only write 20,000 check
+ * request bodies for N demo holders to FILE, one a line, for wrk, and exit). Output: one line
+ * per figure. */
 #include "auth/audit.h"
 #include "base/err.h"
 #include "base/jtime.h"
@@ -130,6 +132,20 @@ int main(void)
         return 2;
     }
     kt_log_set_level(1);
+    const char *bodies = getenv("BENCH_LICENCE_BODIES");
+    if (bodies) {
+        FILE *f = fopen(bodies, "w");
+        if (!f) return 1;
+        unsigned x = 1;
+        for (int i = 0; i < 20000; i++) {
+            char num[16];
+            x = x * 1103515245u + 12345u;
+            licence_demo_number(SEED, (uint32_t)(((uint64_t)x * 2654435761u) % (uint64_t)n), num,
+                                sizeof num);
+            fprintf(f, "{\"number\":\"%s\",\"reason\":\"R8-110-bench\"}\n", num);
+        }
+        return fclose(f) ? 1 : 0;
+    }
     const char *pg = getenv("KEITSU_BENCH_LICENCE_PG");
     char tmp[] = "/tmp/keitsu-bench-licence-XXXXXX";
     const char *dir = getenv("BENCH_DIR");
