@@ -93,7 +93,7 @@ static void gen(uint64_t seed, uint32_t i, long today, struct row *w)
     int by = fy - 19 - (int)below(&r, 13), bm = 1 + (int)below(&r, 12), bd = 1 + (int)below(&r, 28);
     char sex = below(&r, 100) < 55 ? 'M' : 'F';
     demo_name_make(seed, i, sex, by, &w->name);
-    snprintf(w->birth, sizeof w->birth, "%04d-%02d-%02d", by, bm, bd);
+    lic_date(jtime_days(by, bm, bd), w->birth);
     size_t kl;
     if (lic_phonetic_name(w->name.kana, "name_kana", w->phon, sizeof w->phon) ||
         kana_kanji_fold(w->name.kanji, strlen(w->name.kanji), w->kanji_key, sizeof w->kanji_key,

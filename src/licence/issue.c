@@ -335,7 +335,9 @@ int licence_issue(struct licence *l, const struct auth_user *u, json_t *body, js
     json_decref(q.conditions);
     if (!rc && refused) {
         /* the refused attempt is audited too: it is what a fraud investigation looks for */
-        char *detail = json_dumps(json_pack("{s:O}", "flags", flags), JSON_COMPACT);
+        json_t *dj = json_pack("{s:O}", "flags", flags);
+        char *detail = json_dumps(dj, JSON_COMPACT);
+        json_decref(dj);
         const char *refs[] = {q.holder};
         struct audit_entry e = {.action = "licence.issue_flagged",
                                 .target = q.holder,
