@@ -213,8 +213,7 @@ int licence_assess(const struct licence_event *ev, size_t n, long as_of,
     if (rc) return rc;
 
     uint16_t idx[LICENCE_MAX_EVENTS];
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (uint16_t)i;
+    for (size_t i = 0; i < n; i++) idx[i] = (uint16_t)i;
     sort_events(idx, n, ev);
 
     /* Pass 1: gather each day's violations and accidents into acts. */
@@ -317,8 +316,8 @@ int licence_assess(const struct licence_event *ev, size_t n, long as_of,
     decide(out->points, out->prior_dispositions, specified, revoked_recently, out);
     /* 違反者講習 (令 第37条の8): six points reached by a minor violation, no 前歴. */
     const struct act *last = &acts[nacts - 1];
-    out->offender_course = out->points == 6 && out->prior_dispositions == 0 && !last->specified &&
-                           last->points <= 3 && !last->minor_out;
+    out->offender_course = out->points == 6 && out->prior_dispositions == 0 &&
+                           !last->specified && last->points <= 3 && !last->minor_out;
     return 0;
 }
 
@@ -332,9 +331,9 @@ static const struct {
     enum licence_course_length length;
     int off[3];
 } course_table[] = {
-    {30, LICENCE_COURSE_SHORT, {29, 25, 20}}, {60, LICENCE_COURSE_MEDIUM, {30, 27, 24}},
-    {90, LICENCE_COURSE_LONG, {45, 40, 35}},  {120, LICENCE_COURSE_LONG, {60, 50, 40}},
-    {150, LICENCE_COURSE_LONG, {70, 60, 50}}, {180, LICENCE_COURSE_LONG, {80, 70, 60}},
+    {30, LICENCE_COURSE_SHORT, {29, 25, 20}},   {60, LICENCE_COURSE_MEDIUM, {30, 27, 24}},
+    {90, LICENCE_COURSE_LONG, {45, 40, 35}},    {120, LICENCE_COURSE_LONG, {60, 50, 40}},
+    {150, LICENCE_COURSE_LONG, {70, 60, 50}},   {180, LICENCE_COURSE_LONG, {80, 70, 60}},
 };
 
 int licence_course_for(int days, enum licence_course_length *out)
