@@ -34,7 +34,8 @@ static const struct {
     const char *role;
     unsigned perms;
 } roles[] = {
-    {"admin", 1u << AUTH_USER_ADMIN | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_ADMIN},
+    {"admin", 1u << AUTH_USER_ADMIN | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_ADMIN |
+                  1u << AUTH_LICENCE_ASSESS},
     {"registrar", 1u << AUTH_RECORD_WRITE | 1u << AUTH_RECORD_READ | 1u << AUTH_QUERY |
                       1u << AUTH_HIT_RESPOND | 1u << AUTH_HIT_REQUEST},
     {"query_operator",
@@ -51,8 +52,8 @@ static const struct {
                        1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
     {"station", 1u << AUTH_DISPATCH_VIEW},
     {"licence_examiner", 1u << AUTH_LICENCE_ISSUE | 1u << AUTH_LICENCE_CHECK},
-    {"disposition_officer",
-     1u << AUTH_LICENCE_DISPOSE | 1u << AUTH_LICENCE_EVENT | 1u << AUTH_LICENCE_CHECK},
+    {"disposition_officer", 1u << AUTH_LICENCE_ASSESS | 1u << AUTH_LICENCE_DISPOSE |
+                                1u << AUTH_LICENCE_EVENT | 1u << AUTH_LICENCE_CHECK},
 };
 
 int auth_role_valid(const char *role)

@@ -33,6 +33,7 @@ enum auth_perm {
     AUTH_DISPATCH_ORDER,    /* dispatch, release, close, override unit status, CAP alerts */
     AUTH_DISPATCH_ADMIN,    /* stations, units, reports, wide-area */
     AUTH_DISPATCH_TERMINAL, /* a field unit's terminal: sign on, position, status, ack */
+    AUTH_LICENCE_ASSESS,    /* assess a driver's point history (licence/points.h) */
     AUTH_LICENCE_ISSUE,   /* 運転者管理: holders, issue, renew, reissue, surrender, changes */
     AUTH_LICENCE_EVENT,   /* record violations and accidents on a holder */
     AUTH_LICENCE_DISPOSE, /* see assessments, order suspensions and revocations */

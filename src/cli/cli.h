@@ -55,6 +55,8 @@ int cmd_user(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* keitsu licence <subcommand> (cmd_licence.c): a table of subcommands; argv[0] is "licence". */
+int cmd_licence(int argc, char **argv);
 
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed

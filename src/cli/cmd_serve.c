@@ -7,6 +7,7 @@
 #include "http/api.h"
 #include "http/http.h"
 #include "licence/licence.h"
+#include "licence/routes.h"
 
 #include <signal.h>
 #include <sodium.h>
@@ -211,7 +212,7 @@ int cmd_serve(int argc, char **argv)
     struct serve_live live = {0};
     struct licence *lic = NULL;
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
-        (rc = records_routes(p.records, router)) ||
+        (rc = records_routes(p.records, router)) || (rc = licence_points_routes(router, p.audit)) ||
         (rc = serve_licence_setup(&p, router, demo, demo_holders, &lic)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {

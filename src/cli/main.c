@@ -22,7 +22,9 @@ static void usage(FILE *f)
           "  records import FILE.jsonl --data DIR --user NAME [--db URL]\n"
           "                            bulk load, all or nothing; password on standard input\n"
           "  audit verify --data DIR [--db URL]\n"
-          "                            check the audit trail's hash chain\n",
+          "                            check the audit trail's hash chain\n"
+          "  licence assess < history.json\n"
+          "                            a driver's point history (JSON) to its disposition\n",
           f);
 }
 
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "query") == 0) return cmd_query(argc - 1, argv + 1);
     if (strcmp(cmd, "records") == 0) return cmd_records(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "licence") == 0) return cmd_licence(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -174,7 +174,9 @@ static void sort_events(uint16_t *idx, size_t n, const struct licence_event *ev)
     }
 }
 
-static int check_events(const struct licence_event *ev, size_t n, long as_of)
+/* Checks every event and resolves its points and table row into pts[i], row[i]. */
+static int check_events(const struct licence_event *ev, size_t n, long as_of, int *pts,
+                        const struct licence_code **rows)
 {
     for (size_t i = 0; i < n; i++) {
         const struct licence_event *e = &ev[i];
@@ -194,6 +196,8 @@ static int check_events(const struct licence_event *ev, size_t n, long as_of)
         const struct licence_code *row;
         int p = event_points(e, i, &row);
         if (p < 0) return p;
+        pts[i] = p;
+        rows[i] = row;
         if (p < 1 || p > 100)
             return kt_fail(KT_EVALID, "events[%zu].points: must be 1 to 100 (or give a code)", i);
         if (!row && e->specified && p < 35)
@@ -206,14 +210,23 @@ static int check_events(const struct licence_event *ev, size_t n, long as_of)
 int licence_assess(const struct licence_event *ev, size_t n, long as_of,
                    struct licence_assessment *out)
 {
+    return licence_assess_opt(ev, n, as_of, NULL, out);
+}
+
+int licence_assess_opt(const struct licence_event *ev, size_t n, long as_of,
+                       const struct licence_options *opt, struct licence_assessment *out)
+{
     memset(out, 0, sizeof *out);
     if (n > LICENCE_MAX_EVENTS)
         return kt_fail(KT_EINVAL, "events: at most %d events", LICENCE_MAX_EVENTS);
-    int rc = check_events(ev, n, as_of);
+    int pts[LICENCE_MAX_EVENTS];
+    const struct licence_code *rows[LICENCE_MAX_EVENTS];
+    int rc = check_events(ev, n, as_of, pts, rows);
     if (rc) return rc;
 
     uint16_t idx[LICENCE_MAX_EVENTS];
-    for (size_t i = 0; i < n; i++) idx[i] = (uint16_t)i;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (uint16_t)i;
     sort_events(idx, n, ev);
 
     /* Pass 1: gather each day's violations and accidents into acts. */
@@ -222,8 +235,8 @@ int licence_assess(const struct licence_event *ev, size_t n, long as_of,
     for (size_t k = 0; k < n; k++) {
         const struct licence_event *e = &ev[idx[k]];
         if (e->type == LICENCE_EV_DISPOSITION) continue;
-        const struct licence_code *row;
-        int p = event_points(e, idx[k], &row);
+        const struct licence_code *row = rows[idx[k]];
+        int p = pts[idx[k]];
         struct act *a = nacts && acts[nacts - 1].day == e->day ? &acts[nacts - 1] : NULL;
         if (e->type == LICENCE_EV_VIOLATION) {
             if (!a) {
@@ -276,7 +289,13 @@ int licence_assess(const struct licence_event *ev, size_t n, long as_of,
             counted_from = ai; /* a clean year: earlier points and 前歴 no longer count */
             prior_from = di;
         }
-        int clean2 = !active || a->day > add_years(last_end, 2);
+        long since = active ? last_end : 0;
+        int known = active;
+        if (opt && opt->licensed_since && (!known || opt->licensed_since > since)) {
+            since = opt->licensed_since;
+            known = 1;
+        }
+        int clean2 = !known || a->day > add_years(since, 2);
         long three = add_months(a->day, 3);
         if (clean2 && a->nviolations == 1 && !a->specified && a->points <= 3 && as_of > three &&
             !(ai + 1 < nacts && acts[ai + 1].day <= three))
@@ -316,8 +335,8 @@ int licence_assess(const struct licence_event *ev, size_t n, long as_of,
     decide(out->points, out->prior_dispositions, specified, revoked_recently, out);
     /* 違反者講習 (令 第37条の8): six points reached by a minor violation, no 前歴. */
     const struct act *last = &acts[nacts - 1];
-    out->offender_course = out->points == 6 && out->prior_dispositions == 0 &&
-                           !last->specified && last->points <= 3 && !last->minor_out;
+    out->offender_course = out->points == 6 && out->prior_dispositions == 0 && !last->specified &&
+                           last->points <= 3 && !last->minor_out;
     return 0;
 }
 
@@ -331,9 +350,9 @@ static const struct {
     enum licence_course_length length;
     int off[3];
 } course_table[] = {
-    {30, LICENCE_COURSE_SHORT, {29, 25, 20}},   {60, LICENCE_COURSE_MEDIUM, {30, 27, 24}},
-    {90, LICENCE_COURSE_LONG, {45, 40, 35}},    {120, LICENCE_COURSE_LONG, {60, 50, 40}},
-    {150, LICENCE_COURSE_LONG, {70, 60, 50}},   {180, LICENCE_COURSE_LONG, {80, 70, 60}},
+    {30, LICENCE_COURSE_SHORT, {29, 25, 20}}, {60, LICENCE_COURSE_MEDIUM, {30, 27, 24}},
+    {90, LICENCE_COURSE_LONG, {45, 40, 35}},  {120, LICENCE_COURSE_LONG, {60, 50, 40}},
+    {150, LICENCE_COURSE_LONG, {70, 60, 50}}, {180, LICENCE_COURSE_LONG, {80, 70, 60}},
 };
 
 int licence_course_for(int days, enum licence_course_length *out)

@@ -28,8 +28,9 @@
  *    end_day, which was ordered) within five years before adds two years (capped at 10).
  *  - With nothing pending (no violation since the last disposition) the answer is points 0,
  *    disposition none, and the 前歴 a violation on as_of would meet.
- * Not modelled (the caller must handle them): licence-holding periods (the clean periods assume
- * a licence was held throughout), the discretionary reductions of the 量定基準 (特段の事情),
+ * Not modelled (the caller must handle them): licence-holding periods other than the first
+ * licence's date (licence_options.licensed_since; gaps in holding a licence are not), the
+ * discretionary reductions of the 量定基準 (特段の事情),
  * the beginner (初心運転者) system, 保留/拒否 for applicants, and 運転禁止.
  *
  * Pure computation: no store, no clock (the caller gives as_of). Thread-safe. */
@@ -92,12 +93,22 @@ extern const struct licence_code licence_codes[];
 /* The row of code, or NULL. */
 const struct licence_code *licence_code_find(const char *code);
 
+/* What else the count may know about the driver. */
+struct licence_options {
+    long licensed_since; /* first day a licence was held (0 = unknown: assumed held throughout).
+                            The minor-violation rule needs two clean years *with* a licence
+                            (鳥取県「点数制度について」: 免許を受けていた期間が通算して2年) */
+};
+
 /* Assesses events (n <= LICENCE_MAX_EVENTS, any order) as of day as_of. ev is borrowed.
  * Returns 0, KT_EINVAL (too many events, bad type) or KT_EVALID (an event after as_of, an
  * unknown code, an accident with no violation that day, …) with a message naming
  * "events[i]". No course reduction is applied here: see licence_course_reduce(). */
 int licence_assess(const struct licence_event *ev, size_t n, long as_of,
                    struct licence_assessment *out);
+/* licence_assess with options (opt may be NULL). */
+int licence_assess_opt(const struct licence_event *ev, size_t n, long as_of,
+                       const struct licence_options *opt, struct licence_assessment *out);
 
 /* 停止処分者講習 (suspension course): short (30 days), medium (60), long (90–180). */
 enum licence_course_length { LICENCE_COURSE_SHORT, LICENCE_COURSE_MEDIUM, LICENCE_COURSE_LONG };
@@ -121,7 +132,8 @@ int licence_course_reduce(int days, enum licence_course_result result, int *out_
  *      violations: "drink":"under_0.25"|"0.25_or_more"? (酒気帯び加重 of 別表第二),
  *                  "specified":true? (with points only),
  *      dispositions: "disposition":"suspension"|"revocation","days"?,"end_date"?}],
- *      "course":{"length":"short"|"medium"|"long"?,"result":"excellent"|"good"|"fair"|"fail"}?}
+ *      "course":{"length":"short"|"medium"|"long"?,"result":"excellent"|"good"|"fair"|"fail"}?,
+ *      "licensed_since":"YYYY-MM-DD"?}
  *     (course applies only when the result is a suspension; otherwise it is ignored)
  * out {"points":N,"prior_dispositions":N,"disposition":"none"|"suspension"|"revocation",
  *      "days":N,"disqualification_years":N}

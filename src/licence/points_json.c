@@ -16,7 +16,8 @@ static int only(const json_t *obj, const char *where, const char *const *allowed
     json_object_foreach((json_t *)obj, key, v)
     {
         size_t i = 0;
-        while (allowed[i] && strcmp(allowed[i], key) != 0) i++;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
         if (!allowed[i]) return kt_fail(KT_EINVAL, "%s%s: unknown field", where, key);
     }
     return 0;
@@ -25,7 +26,8 @@ static int only(const json_t *obj, const char *where, const char *const *allowed
 /* A date field: KT_EINVAL if not a string, KT_EVALID (naming field) if not a real date. */
 static int get_date(const json_t *v, const char *field, long *day)
 {
-    if (!json_is_string(v)) return kt_fail(KT_EINVAL, "%s: must be a date string YYYY-MM-DD", field);
+    if (!json_is_string(v))
+        return kt_fail(KT_EINVAL, "%s: must be a date string YYYY-MM-DD", field);
     int y, m, d;
     int rc = jtime_parse_date(field, json_string_value(v), &y, &m, &d);
     if (rc) return rc;
@@ -65,7 +67,7 @@ static const char *const result_names[] = {"excellent", "good", "fair", "fail", 
 
 static int parse_event(const json_t *o, size_t i, long as_of, struct licence_event *e)
 {
-    static const char *const allowed[] = {"date",     "type", "code",     "points", "drink",
+    static const char *const allowed[] = {"date",      "type",        "code", "points",   "drink",
                                           "specified", "disposition", "days", "end_date", NULL};
     char f[48];
     memset(e, 0, sizeof *e);
@@ -79,8 +81,7 @@ static int parse_event(const json_t *o, size_t i, long as_of, struct licence_eve
     const json_t *v = json_object_get(o, "date");
     if (!v) return kt_fail(KT_EINVAL, "%s: required", f);
     if ((rc = get_date(v, f, &e->day))) return rc;
-    if (e->day > as_of)
-        return kt_fail(KT_EVALID, "%s: %s is after as_of", f, json_string_value(v));
+    if (e->day > as_of) return kt_fail(KT_EVALID, "%s: %s is after as_of", f, json_string_value(v));
 
     snprintf(f, sizeof f, "events[%zu].type", i);
     int type;
@@ -92,8 +93,7 @@ static int parse_event(const json_t *o, size_t i, long as_of, struct licence_eve
         static const char *const not_here[] = {"code", "points", "drink", "specified", NULL};
         for (int k = 0; not_here[k]; k++)
             if (json_object_get(o, not_here[k]))
-                return kt_fail(KT_EINVAL, "events[%zu].%s: not for a disposition", i,
-                               not_here[k]);
+                return kt_fail(KT_EINVAL, "events[%zu].%s: not for a disposition", i, not_here[k]);
         snprintf(f, sizeof f, "events[%zu].disposition", i);
         int kind;
         if (!(v = json_object_get(o, "disposition"))) return kt_fail(KT_EINVAL, "%s: required", f);
@@ -145,8 +145,7 @@ static int parse_event(const json_t *o, size_t i, long as_of, struct licence_eve
         int p;
         if ((rc = get_int(v, f, 1, 100, &p))) return rc;
         if (row && p != e->points)
-            return kt_fail(KT_EVALID, "%s: %d, but code %s carries %d", f, p, row->code,
-                           e->points);
+            return kt_fail(KT_EVALID, "%s: %d, but code %s carries %d", f, p, row->code, e->points);
         e->points = p;
     } else if (!row) {
         return kt_fail(KT_EINVAL, "events[%zu].code: required (or points)", i);
@@ -163,8 +162,8 @@ static int parse_event(const json_t *o, size_t i, long as_of, struct licence_eve
     return 0;
 }
 
-static int parse_course(const json_t *c, int *has, enum licence_course_length *len,
-                        int *len_given, enum licence_course_result *res)
+static int parse_course(const json_t *c, int *has, enum licence_course_length *len, int *len_given,
+                        enum licence_course_result *res)
 {
     static const char *const allowed[] = {"length", "result", NULL};
     *has = 0;
@@ -189,7 +188,7 @@ static int parse_course(const json_t *c, int *has, enum licence_course_length *l
 
 int licence_assess_json(const json_t *in, json_t **out)
 {
-    static const char *const allowed[] = {"as_of", "events", "course", NULL};
+    static const char *const allowed[] = {"as_of", "events", "course", "licensed_since", NULL};
     *out = NULL;
     if (!json_is_object(in)) return kt_fail(KT_EINVAL, "body: must be a JSON object");
     int rc = only(in, "", allowed);
@@ -198,6 +197,12 @@ int licence_assess_json(const json_t *in, json_t **out)
     if (!v) return kt_fail(KT_EINVAL, "as_of: required");
     long as_of;
     if ((rc = get_date(v, "as_of", &as_of))) return rc;
+    struct licence_options opt = {0};
+    if ((v = json_object_get(in, "licensed_since"))) {
+        if ((rc = get_date(v, "licensed_since", &opt.licensed_since))) return rc;
+        if (opt.licensed_since > as_of)
+            return kt_fail(KT_EVALID, "licensed_since: %s is after as_of", json_string_value(v));
+    }
     const json_t *evs = json_object_get(in, "events");
     if (!evs) return kt_fail(KT_EINVAL, "events: required");
     if (!json_is_array(evs)) return kt_fail(KT_EINVAL, "events: must be an array");
@@ -212,9 +217,10 @@ int licence_assess_json(const json_t *in, json_t **out)
 
     struct licence_event *ev = n ? malloc(n * sizeof *ev) : NULL;
     if (n && !ev) return KT_ENOMEM;
-    for (size_t i = 0; i < n && !rc; i++) rc = parse_event(json_array_get(evs, i), i, as_of, &ev[i]);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = parse_event(json_array_get(evs, i), i, as_of, &ev[i]);
     struct licence_assessment a;
-    if (!rc) rc = licence_assess(ev, n, as_of, &a);
+    if (!rc) rc = licence_assess_opt(ev, n, as_of, &opt, &a);
     free(ev);
     if (rc) return rc;
 
