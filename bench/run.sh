@@ -21,6 +21,8 @@
 # runs with --threads BENCH_DISPATCH_THREADS (default 32, serve's default); with KEITSU_BENCH_PG
 # set it runs a second time on a fresh PostgreSQL database created next to that one.
 set -euo pipefail
+# BENCH_ONLY=licence runs only the self-contained licence block at the end of this file.
+if [ "${BENCH_ONLY:-}" = licence ]; then eval "$(sed -n '/^# ---- licence registry (BENCH_ONLY=licence) ----$/,$p' "$0")"; exit; fi
 
 BUILD=${1:-build}
 N=${BENCH_N:-1000000}
@@ -200,4 +202,47 @@ if [ -z "$ONLY" ]; then
     echo "figures kept in $RESULTS/ (geo.txt, dispatch.txt, inprocess.txt, http.txt)"
 else
     echo "figures kept in $RESULTS/ (inprocess.txt, http.txt)"
+fi
+
+# ---- licence registry (BENCH_ONLY=licence) ----
+# Self-contained: run with BENCH_ONLY=licence (the hook at the top jumps here). bench_licence
+# loads BENCH_LICENCE_N generated holders (default 10,000,000; 1,000,000 for a quick run) into
+# SQLite, or into KEITSU_BENCH_LICENCE_PG (an empty database) when set, and times bulk load,
+# index rebuild, checks/s in-process and assessments/s. Then keitsu serve --demo with
+# BENCH_LICENCE_HTTP_N holders (default 1,000,000) answers POST /api/v1/licence/check under wrk
+# for p50/p99. Figures go to $RESULTS/licence.txt and licence_http.txt.
+if [ "${BENCH_ONLY:-}" = licence ]; then
+    LB=${1:-build}
+    LRES=${BENCH_RESULTS:-$LB/bench-results}
+    LPORT=${BENCH_PORT:-18089}
+    LN=${BENCH_LICENCE_N:-10000000}
+    LHN=${BENCH_LICENCE_HTTP_N:-1000000}
+    LHERE=$(cd "$(dirname "$0")" && pwd)
+    mkdir -p "$LRES"
+    LWORK=$(mktemp -d /tmp/keitsu-bench-licence-XXXXXX)
+    LPID=
+    trap '[ -n "$LPID" ] && kill "$LPID" 2>/dev/null; rm -rf "$LWORK"' EXIT INT TERM
+    echo "== licence registry in-process: BENCH_LICENCE_N=$LN $LB/bench_licence"
+    BENCH_LICENCE_N=$LN "$LB/bench_licence" | tee "$LRES/licence.txt"
+    echo "== licence check over HTTP: keitsu serve --demo --demo-holders $LHN"
+    "$LB/keitsu" serve --data "$LWORK/data" --listen "127.0.0.1:$LPORT" --demo \
+        --demo-persons 0 --demo-vehicles 0 --demo-holders "$LHN" \
+        --threads "${BENCH_SERVE_THREADS:-64}" >"$LWORK/serve.log" 2>&1 &
+    LPID=$!
+    until curl -sf "http://127.0.0.1:$LPORT/api/v1/health" >/dev/null 2>&1; do
+        kill -0 "$LPID" 2>/dev/null || { tail -n 20 "$LWORK/serve.log" >&2; exit 1; }
+        sleep 1
+    done
+    LPW=$(awk '$1 == "officer" { print $2 }' "$LWORK/data/demo-credentials")
+    LTOKEN=$(curl -sf -X POST -H 'Content-Type: application/json' \
+        -d "{\"user\":\"officer\",\"password\":\"$LPW\"}" "http://127.0.0.1:$LPORT/api/v1/sessions" |
+        sed -n 's/.*"token" *: *"\([0-9a-f]*\)".*/\1/p')
+    BENCH_LICENCE_N=$LHN BENCH_LICENCE_BODIES="$LWORK/checks.jsonl" "$LB/bench_licence"
+    {
+        echo "licence check over HTTP, $LHN holders, SQLite"
+        wrk -t"${BENCH_WRK_THREADS:-2}" -c"${BENCH_CONNS:-32}" -d"${BENCH_SECONDS:-15}s" \
+            --timeout 5s --latency -s "$LHERE/post.lua" "http://127.0.0.1:$LPORT/api/v1/licence/check" \
+            -- "$LWORK/checks.jsonl" "$LTOKEN"
+    } 2>&1 | tee "$LRES/licence_http.txt"
+    echo "figures kept in $LRES/licence.txt and $LRES/licence_http.txt"
 fi

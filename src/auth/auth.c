@@ -38,19 +38,22 @@ static const struct {
                   1u << AUTH_LICENCE_ASSESS},
     {"registrar", 1u << AUTH_RECORD_WRITE | 1u << AUTH_RECORD_READ | 1u << AUTH_QUERY |
                       1u << AUTH_HIT_RESPOND | 1u << AUTH_HIT_REQUEST},
-    {"query_operator", 1u << AUTH_QUERY | 1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
-    {"officer", 1u << AUTH_QUERY | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_TERMINAL},
+    {"query_operator",
+     1u << AUTH_QUERY | 1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST | 1u << AUTH_LICENCE_CHECK},
+    {"officer", 1u << AUTH_QUERY | 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_TERMINAL |
+                    1u << AUTH_LICENCE_EVENT | 1u << AUTH_LICENCE_CHECK},
     {"auditor", 1u << AUTH_AUDIT_READ},
     {"call_taker", 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_INTAKE},
     {"dispatcher", 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_INTAKE |
                        1u << AUTH_DISPATCH_ORDER | 1u << AUTH_QUERY | 1u << AUTH_RECORD_READ |
-                       1u << AUTH_HIT_REQUEST},
+                       1u << AUTH_HIT_REQUEST | 1u << AUTH_LICENCE_CHECK},
     {"supervisor", 1u << AUTH_DISPATCH_VIEW | 1u << AUTH_DISPATCH_INTAKE |
                        1u << AUTH_DISPATCH_ORDER | 1u << AUTH_DISPATCH_ADMIN | 1u << AUTH_QUERY |
                        1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
     {"station", 1u << AUTH_DISPATCH_VIEW},
-    {"licence_examiner", 0},
-    {"disposition_officer", 1u << AUTH_LICENCE_ASSESS},
+    {"licence_examiner", 1u << AUTH_LICENCE_ISSUE | 1u << AUTH_LICENCE_CHECK},
+    {"disposition_officer", 1u << AUTH_LICENCE_ASSESS | 1u << AUTH_LICENCE_DISPOSE |
+                                1u << AUTH_LICENCE_EVENT | 1u << AUTH_LICENCE_CHECK},
 };
 
 int auth_role_valid(const char *role)

@@ -8,7 +8,11 @@
  *   officer         query
  *   auditor         read and verify the audit trail; no record access
  *   call_taker, dispatcher, supervisor, station: command and dispatch, see docs/dispatch.md;
- *   officer also works a field unit's terminal there */
+ *   officer also works a field unit's terminal there
+ *   licence_examiner     運転免許試験場: holders, issue, renew, reissue, surrender, changes
+ *   disposition_officer  行政処分: assessments, suspensions and revocations, violations
+ *   officer also records violations and accidents and, like query_operator, dispatcher and
+ *   the two licence roles, checks licence validity (docs/licence.md) */
 #ifndef KEITSU_AUTH_AUTH_H
 #define KEITSU_AUTH_AUTH_H
 
@@ -30,6 +34,10 @@ enum auth_perm {
     AUTH_DISPATCH_ADMIN,    /* stations, units, reports, wide-area */
     AUTH_DISPATCH_TERMINAL, /* a field unit's terminal: sign on, position, status, ack */
     AUTH_LICENCE_ASSESS,    /* assess a driver's point history (licence/points.h) */
+    AUTH_LICENCE_ISSUE,   /* 運転者管理: holders, issue, renew, reissue, surrender, changes */
+    AUTH_LICENCE_EVENT,   /* record violations and accidents on a holder */
+    AUTH_LICENCE_DISPOSE, /* see assessments, order suspensions and revocations */
+    AUTH_LICENCE_CHECK,   /* check whether a licence number is valid */
 };
 
 struct auth_user {

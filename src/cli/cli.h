@@ -64,4 +64,11 @@ int cmd_licence(int argc, char **argv);
 int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router, int demo,
                          int avl_stale_s, struct dispatch **out);
 
+struct licence;
+/* Opens the licence registry over p's store and audit, loads demo_holders generated holders
+ * if demo and the registry is empty, and registers its routes. *out is freed with
+ * licence_close() (also on failure, when set). */
+int serve_licence_setup(struct platform *p, struct http_router *router, int demo, long demo_holders,
+                        struct licence **out);
+
 #endif

@@ -6,6 +6,7 @@
 #include "dispatch/dispatch.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "licence/licence.h"
 #include "licence/routes.h"
 
 #include <signal.h>
@@ -51,6 +52,8 @@ static int demo_users(struct platform *p, FILE *out)
         {"dispatcher", "dispatcher", "警視庁", NULL},
         {"supervisor", "supervisor", "警視庁", NULL},
         {"shinjuku", "station", "警視庁", "S-shinjuku"},
+        {"examiner", "licence_examiner", "警視庁", NULL},
+        {"disposer", "disposition_officer", "警視庁", NULL},
     };
     char path[1100];
     snprintf(path, sizeof path, "%s/demo-credentials", p->data_dir);
@@ -142,7 +145,7 @@ int cmd_serve(int argc, char **argv)
         .site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING, .avl_stale = 60};
     const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
     int demo = 0, threads = 32;
-    long ttl = 0, demo_persons = 100000, demo_vehicles = 100000;
+    long ttl = 0, demo_persons = 100000, demo_vehicles = 100000, demo_holders = 100000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -173,6 +176,8 @@ int cmd_serve(int argc, char **argv)
             demo_persons = num_arg(a, v, 0, 5000000);
         else if (strcmp(a, "--demo-vehicles") == 0)
             demo_vehicles = num_arg(a, v, 0, 5000000);
+        else if (strcmp(a, "--demo-holders") == 0)
+            demo_holders = num_arg(a, v, 0, 20000000);
         else {
             fprintf(stderr, "keitsu serve: unknown option %s\n", a);
             return 2;
@@ -206,11 +211,14 @@ int cmd_serve(int argc, char **argv)
         .st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor, .site = bo.site};
     struct http_server *srv = NULL;
     struct serve_live live = {0};
+    struct licence *lic = NULL;
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
         (rc = records_routes(p.records, router)) || (rc = licence_points_routes(router, p.audit)) ||
+        (rc = serve_licence_setup(&p, router, demo, demo_holders, &lic)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
         http_router_free(router);
+        licence_close(lic);
         dispatch_close(live.dispatch);
         bus_close(live.bus);
         platform_close(&p);
@@ -240,6 +248,7 @@ int cmd_serve(int argc, char **argv)
     kt_log_info("shutting down");
     http_server_stop(srv);
     http_router_free(router);
+    licence_close(lic);
     dispatch_close(live.dispatch);
     bus_close(live.bus);
     platform_close(&p);

@@ -24,6 +24,7 @@ enum {
     SALT_VIN = 0x5649,
     SALT_SERIAL = 0x5345,
     SALT_PASSPORT = 0x5041,
+    SALT_NAME = 0x4e41,
 };
 
 enum { ERA_OLD = 1, ERA_MID = 2, ERA_YOUNG = 4 }; /* born <=1955, 1956..1985, >=1986 */
@@ -1473,6 +1474,21 @@ static const struct given_name *pick_given(struct rng *r, char sex, int birth_ye
     const unsigned era = birth_year <= 1955 ? 0 : birth_year <= 1985 ? 1 : 2;
     const unsigned list = (sex == 'F') * 3u + era;
     return &given_names[given_idx[list][rng_below(r, given_cnt[list])]];
+}
+
+int demo_name_make(uint64_t seed, uint32_t i, char sex, int birth_year, struct demo_name *out)
+{
+    if (!out) return KT_EINVAL;
+    pthread_once(&tables_once, tables_build);
+    struct rng r;
+    rng_seed(&r, seed, SALT_NAME, i);
+    struct person_name n;
+    const struct surname *sn = pick_surname(&r);
+    name_compose(sn, pick_given(&r, sex == 'F' ? 'F' : 'M', birth_year), &n);
+    snprintf(out->kanji, sizeof out->kanji, "%s", n.kanji);
+    snprintf(out->kana, sizeof out->kana, "%s", n.kana);
+    snprintf(out->romaji, sizeof out->romaji, "%s", n.romaji);
+    return 0;
 }
 
 static json_t *name_object(const struct person_name *n)

@@ -48,6 +48,15 @@ int demo_vehicle_json(uint64_t seed, uint32_t i, json_t **out);
 int demo_firearm_json(uint64_t seed, uint32_t i, json_t **out);
 int demo_document_json(uint64_t seed, uint32_t i, json_t **out);
 
+/* A realistic name for person i of the stream chosen by seed: the surname drawn by national
+ * frequency, the given name by sex ('M' or 'F') and the naming fashion of birth_year; the
+ * three forms read alike ("山田 太郎", "ヤマダ タロウ", "YAMADA TARO"). For other modules'
+ * demo data (the licence registry). Returns 0 or KT_EINVAL (out NULL). Thread-safe. */
+struct demo_name {
+    char kanji[96], kana[128], romaji[96];
+};
+int demo_name_make(uint64_t seed, uint32_t i, char sex, int birth_year, struct demo_name *out);
+
 /* The 47 prefectural police organisations in JIS prefecture order, 警視庁 for Tokyo:
  * "北海道警察", …, "警視庁", …, "大阪府警察", …, "沖縄県警察". demo_agency_name() returns a
  * static string, or NULL when i >= demo_agency_count(). */

@@ -99,6 +99,39 @@ static const struct migration migrations[] = {
      " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT, mime TEXT, data TEXT);"
      "CREATE INDEX incident_attachments_inc ON incident_attachments (incident_id, id);",
      NULL, NULL},
+    /* 3: driver-licence registry (運転者管理). Dates are "YYYY-MM-DD" (JST calendar days). A
+     * licence row per number: a reissue for loss or theft adds a row and marks the old one
+     * 'reissued'. Classes belong to the holder (they outlive a card). */
+    {3,
+     "CREATE TABLE licence_holders (id TEXT PRIMARY KEY, name_kanji TEXT, name_kana TEXT,"
+     " name_romaji TEXT, phon_key TEXT NOT NULL, kanji_key TEXT, birth_date TEXT NOT NULL,"
+     " address TEXT NOT NULL, photo_sha256 TEXT, disqualified_until TEXT,"
+     " created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL,"
+     " version INTEGER NOT NULL);"
+     "CREATE INDEX licence_holders_birth ON licence_holders (birth_date);"
+     "CREATE INDEX licence_holders_photo ON licence_holders (photo_sha256);"
+     "CREATE TABLE licences (number TEXT PRIMARY KEY,"
+     " holder_id TEXT NOT NULL REFERENCES licence_holders(id), status TEXT NOT NULL,"
+     " first_licensed TEXT NOT NULL, issued_on TEXT NOT NULL, expires_on TEXT NOT NULL,"
+     " category TEXT NOT NULL, band TEXT NOT NULL, conditions TEXT NOT NULL,"
+     " suspended_from TEXT, suspended_until TEXT, replaced_by TEXT, created_at TEXT NOT NULL,"
+     " updated_at TEXT NOT NULL, version INTEGER NOT NULL);"
+     "CREATE INDEX licences_holder ON licences (holder_id);"
+     "CREATE TABLE licence_classes (holder_id TEXT NOT NULL REFERENCES licence_holders(id),"
+     " class TEXT NOT NULL, acquired_on TEXT NOT NULL, PRIMARY KEY (holder_id, class));"
+     "CREATE TABLE licence_events (id @ID@,"
+     " holder_id TEXT NOT NULL REFERENCES licence_holders(id), type TEXT NOT NULL,"
+     " day TEXT NOT NULL, code TEXT, points INTEGER NOT NULL, revocation INTEGER NOT NULL,"
+     " days INTEGER NOT NULL, years INTEGER NOT NULL, end_day TEXT, number TEXT, note TEXT,"
+     " recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL);"
+     "CREATE INDEX licence_events_holder ON licence_events (holder_id, day);"
+     "CREATE TABLE licence_history (id @ID@, holder_id TEXT NOT NULL, number TEXT,"
+     " ts TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+     "CREATE INDEX licence_history_holder ON licence_history (holder_id, id);"
+     "CREATE TABLE licence_serials (commission INTEGER NOT NULL, year2 INTEGER NOT NULL,"
+     " next BIGINT NOT NULL, PRIMARY KEY (commission, year2));"
+     "INSERT INTO id_counters VALUES ('licence_holder', 0);",
+     NULL, NULL},
     /* 5: on SQLite the audit table's seq becomes the rowid (INTEGER PRIMARY KEY), so an
      * entry is written to one B-tree instead of the table plus a separate primary-key index:
      * fewer pages per audit commit. Entries are copied unchanged (the chain still verifies);
@@ -163,24 +196,27 @@ int store_migrate(struct store *st)
     rc = store_exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                               " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
     if (rc) goto out;
+    /* Every migration not yet recorded is applied, in order, even one numbered below the
+     * highest applied (migrations from branches developed side by side). */
     struct store_rows *rows = NULL;
-    long n =
-        store_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", 0, NULL, &rows);
+    long n = store_exec(c, "SELECT version FROM schema_migrations", 0, NULL, &rows);
     if (n < 0) {
         rc = (int)n;
         goto out;
     }
-    long have = strtol(store_rows_get(rows, 0, 0) ? store_rows_get(rows, 0, 0) : "0", NULL, 10);
-    store_rows_free(rows);
     for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
-        if (migrations[i].version <= have) continue;
+        int done = 0;
+        for (long k = 0; k < n && !done; k++)
+            done = strtol(store_rows_get(rows, (size_t)k, 0), NULL, 10) == migrations[i].version;
+        if (done) continue;
         rc = apply(c, store_kind(st), &migrations[i]);
         if (rc) {
             kt_log_error("migration %d failed: %s", migrations[i].version, kt_errmsg());
-            goto out;
+            break;
         }
         kt_log_info("applied migration %d", migrations[i].version);
     }
+    store_rows_free(rows);
 out:
     store_put(st, c);
     return rc;
