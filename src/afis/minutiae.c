@@ -274,19 +274,11 @@ static void clusters(const struct skel_params *p, struct raw *m, int n)
     free(crowd);
 }
 
-int skel_minutiae(const uint8_t *skel, const uint8_t *mask, int w, int h,
+int skel_minutiae(const uint8_t *skel, const uint8_t *mask, const uint16_t *dist, int w, int h,
                   const struct skel_params *p, struct afis_minutia *out, int max)
 {
-    uint16_t *dist = malloc((size_t)w * h * sizeof *dist);
     struct raw *m = malloc(RAW_MAX * sizeof *m);
-    uint8_t *all = NULL;
-    if (!mask) all = malloc((size_t)w * h);
-    if (!dist || !m || (!mask && !all)) {
-        free(dist), free(m), free(all);
-        return kt_fail(KT_ENOMEM, "afis: out of memory for minutiae");
-    }
-    if (all) memset(all, 1, (size_t)w * h);
-    mask_distance(mask ? mask : all, w, h, dist);
+    if (!m) return kt_fail(KT_ENOMEM, "afis: out of memory for minutiae");
     struct sk k = {.s = skel, .mask = mask, .w = w, .h = h};
     int n = detect(&k, dist, p->border, m);
     directions(&k, p, m, n);
@@ -297,6 +289,6 @@ int skel_minutiae(const uint8_t *skel, const uint8_t *mask, int w, int h,
         if (!m[i].dead)
             out[c++] = (struct afis_minutia){
                 .x = m[i].x, .y = m[i].y, .angle = m[i].angle, .type = m[i].type, .quality = 0};
-    free(dist), free(m), free(all);
+    free(m);
     return c;
 }

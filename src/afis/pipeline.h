@@ -11,6 +11,28 @@
 
 #define AFIS_PI 3.14159265358979323846
 
+/* ---- block fields (orient.c) ---- */
+
+#define FIELD_BLOCK 8 /* pixels per block side */
+
+/* Per block of FIELD_BLOCK² pixels: ridge orientation, coherence, period, gray contrast, and
+ * whether the block is print (foreground). Owned arrays of bw × bh; field_free frees them. */
+struct field {
+    int bw, bh;
+    float *orient;   /* ridge orientation [0, π), smoothed */
+    float *coh;      /* coherence 0..1 of the gradients (before smoothing) */
+    float *period;   /* ridge period in pixels */
+    float *contrast; /* gray standard deviation */
+    uint8_t *fg;     /* 1 = print */
+};
+
+/* Computes the fields of the w × h gray image g (0..255) and segments the print: blocks with
+ * enough contrast and coherent gradients, holes filled, the largest region kept. Orientation
+ * by least squares over the gradients of a 24-pixel window, smoothed as a doubled-angle vector
+ * field (Hong, Wan & Jain 1998); period from the oriented x-signature. KT_ENOMEM. */
+int field_compute(const float *g, int w, int h, struct field *f);
+void field_free(struct field *f);
+
 /* ---- Gabor bank (enhance.c) ---- */
 
 #define GABOR_R 6 /* kernels are (2R+1)² */
@@ -45,11 +67,11 @@ struct skel_params {
     int cluster; /* radius: a minutia with ≥ 3 others this close is noise */
 };
 
-/* Finds the endings and bifurcations of skel (1 = ridge, thinned) inside mask (1 = print;
- * NULL: all of the image) by crossing number, their directions by tracing the ridges (ISO
+/* Finds the endings and bifurcations of skel (1 = ridge, thinned) inside mask (1 = print),
+ * whose mask_distance is dist, by crossing number, their directions by tracing the ridges (ISO
  * convention of afis.h), and removes false ones per p. Writes at most max into out, quality
  * 0; returns the count or KT_ENOMEM. skel is left as it was. */
-int skel_minutiae(const uint8_t *skel, const uint8_t *mask, int w, int h,
+int skel_minutiae(const uint8_t *skel, const uint8_t *mask, const uint16_t *dist, int w, int h,
                   const struct skel_params *p, struct afis_minutia *out, int max);
 
 /* Distance in pixels from every pixel inside mask to the nearest pixel outside it or the

@@ -154,16 +154,21 @@ static int master_truth(struct afis_synth_master *m)
 {
     size_t n = (size_t)m->width * m->height;
     uint8_t *skel = malloc(n);
-    if (!skel) return kt_fail(KT_ENOMEM, "synth: out of memory");
+    uint16_t *dist = malloc(n * sizeof *dist);
+    if (!skel || !dist) {
+        free(skel), free(dist);
+        return kt_fail(KT_ENOMEM, "synth: out of memory");
+    }
+    mask_distance(m->area, m->width, m->height, dist);
     for (size_t i = 0; i < n; i++)
         skel[i] = m->area[i] && m->ridges[i] < 0;
     int rc = thin_skeleton(skel, m->width, m->height);
     static const struct skel_params truth_rules = {
         .border = 8, .spur = 10, .island = 14, .bridge = 8, .gap = 0, .cluster = 0};
     if (!rc)
-        rc = skel_minutiae(skel, m->area, m->width, m->height, &truth_rules, m->truth.m,
+        rc = skel_minutiae(skel, m->area, dist, m->width, m->height, &truth_rules, m->truth.m,
                            AFIS_MAX_MINUTIAE);
-    free(skel);
+    free(skel), free(dist);
     if (rc < 0) return rc;
     m->truth.n = rc;
     m->truth.width = m->width;
