@@ -57,7 +57,7 @@ static int finger_quality(const struct field *f)
     coh /= blocks, con /= blocks;
     double area = blocks * FIELD_BLOCK * FIELD_BLOCK / NOMINAL_AREA;
     if (area > 1) area = 1;
-    double c = coh / 0.75, k = con / 45;
+    double c = coh / 0.9, k = con / 60;
     if (c > 1) c = 1;
     if (k > 1) k = 1;
     return clamp100(100 * sqrt(area) * c * (0.3 + 0.7 * k));

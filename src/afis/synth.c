@@ -115,11 +115,34 @@ static double period_at(const double wave[3][4], double mean, double x, double y
     return mean * p;
 }
 
-static int grow(struct synth_rng *r, int w, int h, const uint16_t *kid, float *v)
+/* Ridges are grown only over the finger and a margin around it (the impressions sample a
+ * little outside the silhouette); outside stays 0. */
+static int grow_region(const uint8_t *area, int w, int h, uint8_t *region)
+{
+    size_t n = (size_t)w * h;
+    uint16_t *out = malloc(n * sizeof *out);
+    if (!out) return kt_fail(KT_ENOMEM, "synth: out of memory");
+    for (size_t i = 0; i < n; i++)
+        region[i] = !area[i];
+    mask_distance(region, w, h, out); /* distance from the finger, outside it */
+    for (size_t i = 0; i < n; i++)
+        region[i] = area[i] || out[i] <= GABOR_R;
+    free(out);
+    return 0;
+}
+
+static int grow(struct synth_rng *r, int w, int h, const uint16_t *kid, const uint8_t *area,
+                float *v)
 {
     size_t n = (size_t)w * h;
     float *next = malloc(n * sizeof *next);
-    if (!next) return kt_fail(KT_ENOMEM, "synth: out of memory");
+    uint8_t *region = malloc(n);
+    int rc = next && region ? grow_region(area, w, h, region)
+                            : kt_fail(KT_ENOMEM, "synth: out of memory");
+    if (rc) {
+        free(next), free(region);
+        return rc;
+    }
     /* Seeds: small blots of ridge and valley scattered over the whole master. */
     memset(v, 0, n * sizeof *v);
     int seeds = (int)(n / 900);
@@ -131,11 +154,8 @@ static int grow(struct synth_rng *r, int w, int h, const uint16_t *kid, float *v
                 if (x >= 0 && y >= 0 && x < w && y < h) v[(size_t)y * w + x] = val;
     }
     for (int it = 0; it < GROW_MAX; it++) {
-        int rc = gabor_filter(v, next, w, h, kid, NULL);
-        if (rc) {
-            free(next);
-            return rc;
-        }
+        rc = gabor_filter(v, next, w, h, kid, region);
+        if (rc) break;
         double change = 0;
         for (size_t i = 0; i < n; i++) {
             float g = next[i] * GROW_GAIN;
@@ -145,8 +165,8 @@ static int grow(struct synth_rng *r, int w, int h, const uint16_t *kid, float *v
         }
         if (it > 8 && change / (double)n < GROW_STILL) break;
     }
-    free(next);
-    return 0;
+    free(next), free(region);
+    return rc;
 }
 
 /* The master's minutiae: skeleton of the ridges inside the finger. */
@@ -219,7 +239,7 @@ int afis_synth_master(uint32_t seed, const struct afis_synth_params *params,
         for (int x = 0; x < w; x++)
             kid[(size_t)y * w + x] = gabor_index(orientation(&s, out->pattern, w, h, x, y),
                                                  period_at((const double(*)[4])wave, mean, x, y));
-    int rc = grow(&r, w, h, kid, out->ridges);
+    int rc = grow(&r, w, h, kid, out->area, out->ridges);
     free(kid);
     if (!rc) rc = master_truth(out);
     if (rc) afis_synth_master_free(out);
