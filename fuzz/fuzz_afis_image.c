@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     /* Extraction costs milliseconds per image (more under the sanitizers); keep the fuzzer
      * fast by extracting only from small ones. */
-    if ((size_t)img.width * (size_t)img.height <= 128 * 128) {
+    if ((size_t)img.width * (size_t)img.height <= 80 * 80) {
         static struct afis_template t;
         kt_err_clear();
         rc = afis_extract(&img, &t);
