@@ -133,7 +133,7 @@ static void search_txn(void)
 static void type4(void)
 {
     /* hand-made: Type-1 with CNT 1<US>1<RS>4<US>01, and a 2×2 Type-4 */
-    static const char t1[] = "1.001:44\x1D"
+    static const char t1[] = "1.001:45\x1D"
                              "1.002:0500\x1D"
                              "1.003:1\x1F"
                              "1\x1E"
