@@ -48,6 +48,9 @@ static const struct {
                        1u << AUTH_DISPATCH_ORDER | 1u << AUTH_DISPATCH_ADMIN | 1u << AUTH_QUERY |
                        1u << AUTH_RECORD_READ | 1u << AUTH_HIT_REQUEST},
     {"station", 1u << AUTH_DISPATCH_VIEW},
+    {"fingerprint_examiner",
+     1u << AUTH_AFIS_SEARCH | 1u << AUTH_AFIS_ENROL | 1u << AUTH_AFIS_VERIFY},
+    {"afis_partner", 1u << AUTH_AFIS_PARTNER},
 };
 
 int auth_role_valid(const char *role)

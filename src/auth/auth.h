@@ -8,7 +8,9 @@
  *   officer         query
  *   auditor         read and verify the audit trail; no record access
  *   call_taker, dispatcher, supervisor, station: command and dispatch, see docs/dispatch.md;
- *   officer also works a field unit's terminal there */
+ *   officer also works a field unit's terminal there
+ *   fingerprint_examiner (鑑識): enrol, search and verify fingerprints (docs/afis.md)
+ *   afis_partner    a partner agency's AFIS: ANSI/NIST search transactions only */
 #ifndef KEITSU_AUTH_AUTH_H
 #define KEITSU_AUTH_AUTH_H
 
@@ -29,6 +31,10 @@ enum auth_perm {
     AUTH_DISPATCH_ORDER,    /* dispatch, release, close, override unit status, CAP alerts */
     AUTH_DISPATCH_ADMIN,    /* stations, units, reports, wide-area */
     AUTH_DISPATCH_TERMINAL, /* a field unit's terminal: sign on, position, status, ack */
+    AUTH_AFIS_SEARCH,       /* 指掌紋: search tenprints and latents, read candidate lists */
+    AUTH_AFIS_ENROL,        /* enrol tenprints and latents */
+    AUTH_AFIS_VERIFY,       /* record an examiner's verification decision */
+    AUTH_AFIS_PARTNER,      /* a partner agency's system: ANSI/NIST search transactions */
 };
 
 struct auth_user {

@@ -55,11 +55,17 @@ int cmd_user(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_afis(int argc, char **argv);
 
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed
  * with dispatch_close(). */
 int serve_dispatch_setup(struct platform *p, struct bus *bus, struct http_router *router, int demo,
                          int avl_stale_s, struct dispatch **out);
+
+struct afis_service;
+/* Opens the AFIS module over p's store and audit (loads its galleries) and registers its
+ * routes. *out is freed with afis_service_close(). */
+int serve_afis_setup(struct platform *p, struct http_router *router, struct afis_service **out);
 
 #endif

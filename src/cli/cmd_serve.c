@@ -1,4 +1,5 @@
 /* keitsu serve: the platform server. */
+#include "afis/afis_service.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "bus/bus.h"
@@ -204,11 +205,13 @@ int cmd_serve(int argc, char **argv)
     struct http_api api = {.st = p.st, .auth = p.auth, .audit = p.audit, .anchor = p.anchor};
     struct http_server *srv = NULL;
     struct serve_live live = {0};
+    struct afis_service *afis = NULL;
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
-        (rc = records_routes(p.records, router)) ||
+        (rc = records_routes(p.records, router)) || (rc = serve_afis_setup(&p, router, &afis)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
         http_router_free(router);
+        afis_service_close(afis);
         dispatch_close(live.dispatch);
         bus_close(live.bus);
         platform_close(&p);
@@ -238,6 +241,7 @@ int cmd_serve(int argc, char **argv)
     kt_log_info("shutting down");
     http_server_stop(srv);
     http_router_free(router);
+    afis_service_close(afis);
     dispatch_close(live.dispatch);
     bus_close(live.bus);
     platform_close(&p);
