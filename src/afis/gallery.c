@@ -3,9 +3,9 @@
  *
  * The index: every pair of minutiae 15..100 px apart gives a feature (distance in 14 px
  * steps, the pair's direction relative to the first minutia in 30° sectors, their relative
- * direction in 30° sectors), hashed to one of 2048 bits. Gallery signatures set the feature's
- * cell; the probe's also sets the neighbouring cells near a boundary, so a mate's distorted
- * pairs still meet while the gallery side stays sparse. Rank = (common bits − chance) /
+ * direction in 30° sectors), hashed to one of 2048 bits (signature() can also set the
+ * neighbouring cells near a boundary; measured no better, so both sides set one cell). The
+ * probe leaves out bits most of the gallery shares. Rank = (common bits − chance) /
  * √(gallery bits). The recall this costs is measured by bench/bench_afis.c. */
 #include "afis/afis_internal.h"
 #include "base/err.h"
@@ -49,6 +49,7 @@ struct afis_gallery {
     size_t npool, cappool;
     uint64_t *sig; /* n × SIG_WORDS */
     size_t live;
+    uint32_t freq[SIG_BITS]; /* how many entries set each signature bit */
 };
 
 static uint32_t hash3(int d, int a, int b)
@@ -211,6 +212,8 @@ int afis_gallery_add(struct afis_gallery *g, const char *subject, const struct a
                               .type = (uint8_t)m->type};
         }
         memcpy(g->sig + g->n * SIG_WORDS, sig, sizeof sig);
+        for (int b = 0; b < SIG_BITS; b++)
+            g->freq[b] += (uint32_t)(sig[b >> 6] >> (b & 63) & 1);
         g->n++;
         g->live++;
     }
@@ -369,7 +372,15 @@ static int search_one(const struct afis_gallery *g, const struct afis_template *
                 list[nl++] = (struct hit){0, (uint32_t)i};
     } else {
         uint64_t psig[SIG_WORDS];
-        signature(probe, psig, 1);
+        signature(probe, psig, 0);
+        /* features most fingers share (smooth ridge flow makes some pairs common) say
+         * little: the probe leaves out the bits set in over twice the average share */
+        double mean = 0;
+        for (int b = 0; b < SIG_BITS; b++)
+            mean += g->freq[b];
+        mean /= SIG_BITS;
+        for (int b = 0; b < SIG_BITS; b++)
+            if (g->freq[b] > 2 * mean + 1) psig[b >> 6] &= ~(1ull << (b & 63));
         int pbits = 0;
         for (int w = 0; w < SIG_WORDS; w++)
             pbits += __builtin_popcountll(psig[w]);
