@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Largest width and height afis_image_read accepts. */
+#define AFIS_IMAGE_MAX 4096
+
 /* An 8-bit grayscale image, row-major, 0 = black (ridge), 255 = white. */
 struct afis_image {
     int width, height;
@@ -28,10 +31,11 @@ struct afis_image {
  * data (outside data: sizes checked, at most 4096 × 4096). *img owns its pixels. KT_EINVAL /
  * KT_EVALID with the reason (wrong depth, colour PNG, truncated …). */
 int afis_image_read(const uint8_t *data, size_t len, struct afis_image *img);
-/* Reads the file at path (same rules). */
+/* Reads the file at path (same rules; KT_EIO when it cannot be read). */
 int afis_image_load(const char *path, struct afis_image *img);
 /* Writes img as binary PGM to path. */
 int afis_image_save_pgm(const char *path, const struct afis_image *img);
+/* Frees img's pixels and zeroes it; NULL and a zeroed image are fine. */
 void afis_image_free(struct afis_image *img);
 
 enum afis_minutia_type { AFIS_OTHER = 0, AFIS_ENDING = 1, AFIS_BIFURCATION = 2 };
@@ -57,7 +61,12 @@ struct afis_template {
 
 /* Extracts minutiae from img into t (segmentation, orientation and ridge frequency, Gabor
  * enhancement, binarisation, thinning, endings and bifurcations with direction and quality,
- * false-minutiae removal at borders and in noisy regions) and the finger's quality score. */
+ * false-minutiae removal at borders and in noisy regions) and the finger's quality score.
+ * Reentrant (no global state; the Gabor tables are built once, thread-safely). img must be
+ * 500 ppi (ppi 0 is taken as 500; 450..550 accepted) and at least 64 × 64 pixels, otherwise
+ * KT_EINVAL / KT_EVALID with the reason; KT_ENOMEM. t is filled in full (t->finger = 0); at
+ * most AFIS_MAX_MINUTIAE minutiae, the best-quality ones kept. A blank image yields n = 0 and
+ * quality 0. */
 int afis_extract(const struct afis_image *img, struct afis_template *t);
 
 /* Similarity of two templates: 0 (no match) .. 1 (identical); reentrant, no global state.
@@ -65,6 +74,65 @@ int afis_extract(const struct afis_image *img, struct afis_template *t);
  * number of minutiae (see docs/benchmarks.md for thresholds at FMR 1/100, 1/1000, 1/10000). */
 double afis_match(const struct afis_template *probe, const struct afis_template *candidate);
 
+/* ---- synthetic prints (synth.c, impress.c): evaluation data in the manner of SFinGe ----
+ *
+ * A master print is a finger's ridge pattern: an orientation field from singular points
+ * (Sherlock–Monro zero-pole model; arch, tented arch, left and right loop, whorl), a ridge
+ * density map, and ridges grown from random seeds by iterated space-variant Gabor filtering
+ * until they converge. Its minutiae are the ground truth. An impression is one capture of the
+ * master: displaced, rotated, elastically distorted, pressed harder or softer, noisy, and
+ * possibly cut to a partial or latent print; its ground truth is the master's minutiae mapped
+ * the same way and kept where the impression shows them. Everything is a pure function of the
+ * seeds and parameters (same seed, same print, on any thread). */
+
+enum afis_pattern {
+    AFIS_PATTERN_ANY = 0, /* chosen from the seed with natural frequencies */
+    AFIS_PATTERN_ARCH,
+    AFIS_PATTERN_TENTED_ARCH,
+    AFIS_PATTERN_LEFT_LOOP,
+    AFIS_PATTERN_RIGHT_LOOP,
+    AFIS_PATTERN_WHORL,
+};
+
+struct afis_synth_params {
+    int width, height; /* master size; 0 → 400 × 500 (20 × 25 mm at 500 ppi) */
+    int pattern;       /* enum afis_pattern */
+    double period;     /* mean ridge period in pixels; 0 → 9 (random ±10 %) */
+};
+
+struct afis_synth_master {
+    int width, height;
+    int pattern;                /* enum afis_pattern actually drawn */
+    float *ridges;              /* owned: width × height, -1 ridge .. +1 valley */
+    uint8_t *area;              /* owned: width × height, 1 inside the finger */
+    struct afis_template truth; /* the master's minutiae */
+};
+
+/* Makes the master print for seed; params may be NULL for the defaults. out owns its
+ * buffers: free them with afis_synth_master_free. KT_EINVAL for bad parameters, KT_ENOMEM. */
+int afis_synth_master(uint32_t seed, const struct afis_synth_params *params,
+                      struct afis_synth_master *out);
+void afis_synth_master_free(struct afis_synth_master *m);
+
+struct afis_impression_params {
+    int width, height;          /* impression size; 0 → the master's */
+    double max_shift;           /* pixels, uniform in ±max_shift on each axis (default 0) */
+    double max_rotation;        /* radians, uniform in ±max_rotation (e.g. 30° = 0.5236) */
+    double distortion;          /* elastic distortion: largest displacement in pixels (≈ 0..12) */
+    double noise;               /* gray-level noise σ (0..40) */
+    double pressure;            /* -1 (light: thin, broken ridges) .. +1 (heavy: thick, merged) */
+    double damage;              /* share 0..0.2 of the print with scars / dry blotches */
+    double keep;                /* partial print: share 0.3..1 of the finger kept (1 = whole) */
+    int latent_min, latent_max; /* latent crop: 0, or keep a blob holding min..max truth
+                                   minutiae (e.g. 12..25) on a noisy background */
+};
+
+/* Renders one impression of m for seed into img (owned by the caller: afis_image_free) and
+ * its ground-truth minutiae into truth (those of m inside the visible print, transformed;
+ * may be NULL). p may be NULL: an undistorted full print. 500 ppi. KT_EINVAL, KT_ENOMEM. */
+int afis_synth_impression(const struct afis_synth_master *m, uint32_t seed,
+                          const struct afis_impression_params *p, struct afis_image *img,
+                          struct afis_template *truth);
 /* ---- Templates: ISO/IEC 19794-2:2005 and ANSI/INCITS 378-2004 finger minutiae records ----
  * Both are big-endian: "FMR\0", " 20\0", the record length (ISO: 4 bytes; ANSI: 2 bytes, or
  * 0x0000 then 4 bytes when over 65535), ANSI only: the CBEFF product identifier (owner, type:
