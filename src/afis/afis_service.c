@@ -112,26 +112,51 @@ void afis_service_close(struct afis_service *s)
 
 /* ---- request pieces ---- */
 
-/* One finger object {"finger":1..10?, "template":base64 ISO/ANSI} into t. */
+/* An "image" (base64 PGM/PNG, 500 ppi) extracted into t. */
+static int finger_image(const json_t *ij, const char *where, struct afis_template *t)
+{
+    if (!json_is_string(ij) || json_string_length(ij) == 0 ||
+        json_string_length(ij) > HTTP_MAX_BODY)
+        return kt_fail(KT_EINVAL, "%s.image: a PGM or PNG image, base64", where);
+    uint8_t *b;
+    size_t len;
+    int rc = decode_b64(json_string_value(ij), &b, &len);
+    if (rc) return rc;
+    struct afis_image img;
+    rc = afis_image_read(b, len, &img);
+    free(b);
+    if (!rc) {
+        rc = afis_extract(&img, t);
+        afis_image_free(&img);
+    }
+    return rc ? kt_fail(rc, "%s.image: %s", where, kt_errmsg()) : 0;
+}
+
+/* One finger object {"finger":1..10?, "template":base64 ISO/ANSI | "image":base64} into t. */
 static int parse_finger(const json_t *o, int idx, int need_finger, struct afis_template *t)
 {
-    static const char *const allowed[] = {"finger", "template", NULL};
+    static const char *const allowed[] = {"finger", "template", "image", NULL};
     char where[32];
     snprintf(where, sizeof where, "fingers[%d]", idx);
     if (!json_is_object(o)) return kt_fail(KT_EINVAL, "%s must be an object", where);
     int rc = http_json_only(o, where, allowed);
     if (rc) return rc;
-    const json_t *tj = json_object_get(o, "template");
-    if (!json_is_string(tj) || json_string_length(tj) == 0 ||
-        json_string_length(tj) > MAX_TEMPLATE_B64)
+    const json_t *tj = json_object_get(o, "template"), *ij = json_object_get(o, "image");
+    if (ij && tj) return kt_fail(KT_EINVAL, "%s: a template or an image, not both", where);
+    if (ij) {
+        if ((rc = finger_image(ij, where, t))) return rc;
+    } else if (!json_is_string(tj) || json_string_length(tj) == 0 ||
+               json_string_length(tj) > MAX_TEMPLATE_B64)
         return kt_fail(KT_EINVAL,
                        "%s.template: an ISO/IEC 19794-2 or ANSI/INCITS 378 record, base64", where);
-    uint8_t *b;
-    size_t len;
-    if ((rc = decode_b64(json_string_value(tj), &b, &len))) return rc;
-    rc = afis_template_read(b, len, 0, t);
-    free(b);
-    if (rc) return kt_fail(KT_EINVAL, "%s.template: %s", where, kt_errmsg());
+    else {
+        uint8_t *b;
+        size_t len;
+        if ((rc = decode_b64(json_string_value(tj), &b, &len))) return rc;
+        rc = afis_template_read(b, len, 0, t);
+        free(b);
+        if (rc) return kt_fail(KT_EINVAL, "%s.template: %s", where, kt_errmsg());
+    }
     const json_t *fj = json_object_get(o, "finger");
     if (fj) {
         if (!json_is_integer(fj) || json_integer_value(fj) < 0 || json_integer_value(fj) > 10)
@@ -409,8 +434,8 @@ static int post_latent(void *ctx, struct http_request *req, struct http_response
     struct afis_service *s = ctx;
     if (!auth_can(&req->user, AUTH_AFIS_ENROL) || !auth_can(&req->user, AUTH_AFIS_SEARCH))
         return kt_fail(KT_EFORBIDDEN, "role %s may not enrol latents", req->user.role);
-    static const char *const allowed[] = {"template", "finger", "reference", "note",
-                                          "reason",   "limit",  NULL};
+    static const char *const allowed[] = {"template", "image",  "finger", "reference",
+                                          "note",     "reason", "limit",  NULL};
     const char *reason, *reference, *note;
     int rc, limit;
     if ((rc = http_json_only(req->json, "body", allowed)) || (rc = reason_of(req->json, &reason)) ||
@@ -419,7 +444,10 @@ static int post_latent(void *ctx, struct http_request *req, struct http_response
         (rc = parse_limit(req->json, &limit)))
         return rc;
     json_t *fo = json_object();
-    json_object_set(fo, "template", json_object_get(req->json, "template"));
+    if (json_object_get(req->json, "template"))
+        json_object_set(fo, "template", json_object_get(req->json, "template"));
+    if (json_object_get(req->json, "image"))
+        json_object_set(fo, "image", json_object_get(req->json, "image"));
     if (json_object_get(req->json, "finger"))
         json_object_set(fo, "finger", json_object_get(req->json, "finger"));
     struct afis_template *t = malloc(sizeof *t);

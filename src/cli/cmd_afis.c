@@ -1,5 +1,6 @@
 /* keitsu afis: fingerprints offline — extract, match, search a directory of templates, and
- * generate synthetic templates. Templates are ISO/IEC 19794-2 or ANSI/INCITS 378 files. */
+ * generate synthetic prints. Inputs are ISO/IEC 19794-2 or ANSI/INCITS 378 templates or
+ * PGM/PNG images (extracted with afis_extract). */
 #include "afis/afis.h"
 #include "base/err.h"
 #include "cli/cli.h"
@@ -42,11 +43,16 @@ static int load_template(const char *path, struct afis_template *t)
         if (rc) return kt_fail(rc, "%s: %s", path, kt_errmsg());
         return 0;
     }
+    struct afis_image img;
+    rc = afis_image_read(b, n, &img);
     free(b);
-    return kt_fail(KT_EINVAL,
-                   "%s is not an ISO/ANSI template; images need the extractor (afis_extract), "
-                   "which this build does not have yet",
-                   path);
+    if (rc)
+        return kt_fail(rc, "%s is neither an ISO/ANSI template nor a PGM/PNG image: %s", path,
+                       kt_errmsg());
+    rc = afis_extract(&img, t);
+    afis_image_free(&img);
+    if (rc) return kt_fail(rc, "%s: %s", path, kt_errmsg());
+    return 0;
 }
 
 static int cmd_match(int argc, char **argv)
@@ -84,7 +90,7 @@ static int cmd_extract(int argc, char **argv)
     }
     struct afis_template *t = malloc(sizeof *t);
     int rc = t ? load_template(argv[1], t) : KT_ENOMEM;
-    if (!rc) { /* a template given: convert it to ISO */
+    if (!rc) { /* an image is extracted; a template is converted to ISO */
         uint8_t *b;
         size_t n;
         if (!(rc = afis_template_write(t, AFIS_ISO_19794_2, &b, &n))) {
@@ -131,16 +137,52 @@ static int cmd_search(int argc, char **argv)
     return rc ? cli_fail(rc) : 0;
 }
 
+/* Images from the ridge-pattern generator (synth.c): DIR/fNNNNNN_II.pgm. */
+static int synth_images(const char *dir, long fingers, long imps, long seed, int latent)
+{
+    const struct afis_impression_params plain = {
+        .max_shift = 20, .max_rotation = 0.35, .distortion = 6, .noise = 12, .keep = 1};
+    const struct afis_impression_params lat = {.max_shift = 20,
+                                               .max_rotation = 0.8,
+                                               .distortion = 8,
+                                               .noise = 25,
+                                               .keep = 1,
+                                               .latent_min = 12,
+                                               .latent_max = 25};
+    int rc = 0;
+    for (long f = 0; !rc && f < fingers; f++) {
+        struct afis_synth_master m;
+        if ((rc = afis_synth_master((uint32_t)(seed * 1000003 + f), NULL, &m))) break;
+        for (long i = 0; !rc && i < imps; i++) {
+            struct afis_image img;
+            rc = afis_synth_impression(&m, (uint32_t)((seed * 1000003 + f) * 1000 + i),
+                                       latent && i > 0 ? &lat : &plain, &img, NULL);
+            if (rc) break;
+            char path[1200];
+            snprintf(path, sizeof path, "%s/f%06ld_%02ld.pgm", dir, f, i);
+            rc = afis_image_save_pgm(path, &img);
+            afis_image_free(&img);
+        }
+        afis_synth_master_free(&m);
+    }
+    if (!rc)
+        printf("%ld fingers × %ld impressions written to %s (synthetic images, 500 ppi PGM)\n",
+               fingers, imps, dir);
+    return rc ? cli_fail(rc) : 0;
+}
+
 static int cmd_synth(int argc, char **argv)
 {
     const char *dir = NULL;
     long fingers = 10, imps = 2, seed = 1;
-    int latent = 0;
+    int latent = 0, images = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         if (strcmp(argv[i], "--latent") == 0)
             latent = 1;
+        else if (strcmp(argv[i], "--images") == 0)
+            images = 1;
         else if (v && strcmp(argv[i], "--fingers") == 0)
             fingers = strtol(v, &end, 10), i++;
         else if (v && strcmp(argv[i], "--impressions") == 0)
@@ -160,10 +202,11 @@ static int cmd_synth(int argc, char **argv)
     }
     if (!dir || fingers < 1 || fingers > 1000000 || imps < 1 || imps > 100) {
         fprintf(stderr, "usage: keitsu afis synth OUTDIR [--fingers N] [--impressions N] "
-                        "[--latent] [--seed S]\n");
+                        "[--latent] [--images] [--seed S]\n");
         return 2;
     }
     mkdir(dir, 0755);
+    if (images) return synth_images(dir, fingers, imps, seed, latent);
     struct afis_template *m = malloc(sizeof *m), *t = malloc(sizeof *t);
     int rc = !m || !t ? KT_ENOMEM : 0;
     for (long f = 0; !rc && f < fingers; f++) {

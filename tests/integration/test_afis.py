@@ -23,6 +23,16 @@ for name, extra in (("plain", []), ("latent", ["--latent"])):
     assert r.returncode == 0, r.stderr
 
 
+r = subprocess.run([kt.BIN, "afis", "synth", os.path.join(work, "img"), "--fingers", "1",
+                    "--impressions", "2", "--images", "--seed", "9"], capture_output=True, text=True)
+assert r.returncode == 0, r.stderr
+
+
+def img(imp):
+    with open(os.path.join(work, "img", f"f000000_{imp:02d}.pgm"), "rb") as f:
+        return f.read()
+
+
 def tpl(kind, finger, imp):
     with open(os.path.join(work, kind, f"f{finger:06d}_{imp:02d}.iso"), "rb") as f:
         return f.read()
@@ -193,6 +203,21 @@ try:
     st, b = s.request("POST", "/api/v1/afis/latents", {"template": "AAAA", "reason": "x"}, token=ex)
     check(400 <= st < 500, f"bad latent refused: {st}")
     check(count() == n0, "nothing registered by bad input")
+
+    # --- images are extracted on enrolment and search
+    st, b = s.request("POST", "/api/v1/afis/tenprints",
+                      {"fingers": [{"finger": 3, "image": b64(img(0))}], "reason": "scan"},
+                      token=ex)
+    check(st == 201 and b["id"] == "T-00000003", f"enrol from an image: {st} {b}")
+    st, b = s.request("POST", "/api/v1/afis/search",
+                      {"kind": "tenprint", "fingers": [{"finger": 3, "image": b64(img(1))}],
+                       "reason": "scan search"}, token=ex)
+    check(st == 200 and b["candidates"] and b["candidates"][0]["subject"] == "T-00000003"
+          and b["hit"], f"search by image: {st} {b}")
+    st, b = s.request("POST", "/api/v1/afis/tenprints",
+                      {"fingers": [{"finger": 3, "image": b64(img(0)[:200])}], "reason": "x"},
+                      token=ex)
+    check(st == 400 and count() == n0 + 1, f"truncated image refused, nothing registered: {st}")
 
     # --- a restart rebuilds the galleries from the store
     s.stop()
