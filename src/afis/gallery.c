@@ -502,7 +502,7 @@ int afis_gallery_search(struct afis_gallery *g, const struct afis_template *prob
         free(hits);
     }
     if (!rc) {
-        qsort(f, nf, sizeof *f, fused_cmp);
+        if (nf) qsort(f, nf, sizeof *f, fused_cmp);
         for (size_t k = 0; k < nf && *n < max; k++) {
             struct afis_candidate *c = &out[(*n)++];
             memcpy(c->subject, g->e[f[k].idx].subject, AFIS_SUBJECT_MAX);
