@@ -133,5 +133,130 @@ struct afis_impression_params {
 int afis_synth_impression(const struct afis_synth_master *m, uint32_t seed,
                           const struct afis_impression_params *p, struct afis_image *img,
                           struct afis_template *truth);
+/* ---- Templates: ISO/IEC 19794-2:2005 and ANSI/INCITS 378-2004 finger minutiae records ----
+ * Both are big-endian: "FMR\0", " 20\0", the record length (ISO: 4 bytes; ANSI: 2 bytes, or
+ * 0x0000 then 4 bytes when over 65535), ANSI only: the CBEFF product identifier (owner, type:
+ * 2 + 2 bytes), capture equipment (4 bits certification/compliance, 12 bits device id), image
+ * width, height, x and y resolution (pixels per cm), number of views, a reserved 0 byte
+ * (header 24 bytes ISO, 26 or 30 ANSI). Per view: finger position, view number (4 bits) and
+ * impression type (4 bits), finger quality, number of minutiae; per minutia 6 bytes: type
+ * (2 bits: 01 ending, 10 bifurcation, 00 other) + x (14 bits), 2 reserved bits + y (14 bits),
+ * angle (ISO: units of 360/256 degrees; ANSI: units of 2 degrees, 0..179), quality (0..100);
+ * then the extended data block length (2 bytes) and that many bytes of extended data (blocks
+ * of type id, length, data). See docs/afis.md for the byte-by-byte vectors. */
+enum afis_format { AFIS_ISO_19794_2 = 1, AFIS_ANSI_378 = 2 };
+
+/* Writes t as a one-view record in fmt into a new buffer *out (caller frees) of *len bytes.
+ * ANSI records carry CBEFF product owner/type 0 unless set with afis_template_write_views().
+ * KT_EINVAL if t does not fit the format (coordinates over 16383, more than 255 minutiae). */
+int afis_template_write(const struct afis_template *t, enum afis_format fmt, uint8_t **out,
+                        size_t *len);
+/* Writes n views (one per template; all share the header's image size and resolution, taken
+ * from views[0]) as one record. */
+int afis_template_write_views(const struct afis_template *views, int n, enum afis_format fmt,
+                              uint8_t **out, size_t *len);
+/* Which format len bytes at data are, by their stated length: AFIS_ISO_19794_2, AFIS_ANSI_378,
+ * or KT_EINVAL when they are neither (not "FMR\0 20\0", or no length field agrees). */
+int afis_template_detect(const uint8_t *data, size_t len);
+/* Reads the views of a record (fmt 0 = detect) into views[0..max-1], writing their count to
+ * *nviews. The whole record is checked before anything is returned: identifier and version,
+ * the stated record length against len, reserved bytes, finger positions (0..10), impression
+ * types, qualities (0..100), minutia types, ANSI angles (0..179), coordinates inside the
+ * stated image (when it states one), extended data block lengths. A truncated or lying
+ * record is KT_EINVAL with the offset and the reason in kt_errmsg(). */
+int afis_template_read_views(const uint8_t *data, size_t len, int fmt, struct afis_template *views,
+                             int max, int *nviews);
+/* Reads the first view of a record (fmt 0 = detect). */
+int afis_template_read(const uint8_t *data, size_t len, int fmt, struct afis_template *t);
+
+/* ---- Matching ----
+ * A prepared template holds what the matcher precomputes per finger (local structures);
+ * prepare once, compare many times. Prepared templates are immutable and may be shared
+ * between threads. */
+struct afis_prepared;
+/* Prepares t (borrowed) into a new *out; free with afis_prepared_free(). */
+int afis_prepare(const struct afis_template *t, struct afis_prepared **out);
+void afis_prepared_free(struct afis_prepared *p);
+/* Calibrated similarity of two prepared templates (as afis_match()): symmetric, 0..1, and
+ * score s means an estimated false-match rate of 10^(-AFIS_SCORE_DECADES * s) whatever the
+ * number of minutiae, so 0.375 is FMR 1/1000. */
+#define AFIS_SCORE_DECADES 8.0
+double afis_match_prepared(const struct afis_prepared *a, const struct afis_prepared *b);
+/* The details of a comparison, for examiners and the benchmark. */
+struct afis_match_detail {
+    double score;  /* calibrated, as afis_match() */
+    double raw;    /* the uncalibrated consolidation score */
+    int paired;    /* minutiae paired by the global consolidation */
+    int overlap_a; /* minutiae of a and b inside the common area */
+    int overlap_b;
+    int pairs[AFIS_MAX_MINUTIAE][2]; /* paired (index in a, index in b) */
+};
+double afis_match_detail(const struct afis_prepared *a, const struct afis_prepared *b,
+                         struct afis_match_detail *d);
+/* The score meaning FMR 10^-decades (e.g. afis_threshold(3) = 0.375). */
+double afis_threshold(double decades);
+
+/* ---- 1:N search over an in-memory gallery ----
+ * Entries are (subject, finger): a subject is a person's tenprint id or a latent id. The
+ * gallery keeps each finger compact (minutiae and an index signature, a few hundred bytes) and
+ * prepares only the fingers a search shortlists. Thread-safe: searches run concurrently
+ * (read lock), additions and removals take the write lock. */
+#define AFIS_SUBJECT_MAX 40
+struct afis_gallery;
+struct afis_candidate {
+    char subject[AFIS_SUBJECT_MAX];
+    int finger;   /* finger position of the gallery entry that matched best */
+    double score; /* calibrated; for multi-finger searches the fused score */
+    int fingers;  /* how many probe fingers contributed */
+};
+struct afis_search_opts {
+    int threads;      /* 0 = number of online CPUs */
+    int same_finger;  /* 1: compare only entries of the probe's finger position (when known) */
+    size_t shortlist; /* entries the index passes to the matcher; 0 = default (2000) */
+    double min_score; /* candidates below are left out; 0 keeps all */
+    int exhaustive;   /* 1: no index, match every entry */
+};
+struct afis_search_stats {
+    size_t entries;  /* gallery entries considered */
+    size_t matched;  /* entries compared by the full matcher */
+    double ms_index; /* time in the index scan */
+    double ms_match; /* time in the matcher */
+};
+int afis_gallery_create(struct afis_gallery **out);
+void afis_gallery_free(struct afis_gallery *g);
+/* Adds (or replaces) the entry (subject, t->finger); t is copied. */
+int afis_gallery_add(struct afis_gallery *g, const char *subject, const struct afis_template *t);
+/* Removes every entry of subject; the count removed. */
+int afis_gallery_remove(struct afis_gallery *g, const char *subject);
+size_t afis_gallery_size(struct afis_gallery *g);
+/* Searches the fingers probes[0..nprobes-1] (one person's tenprint or one latent): each probe
+ * finger is compared with the gallery; a subject's score is the sum of its best score per
+ * probe finger (fused over fingers, so ten agreeing fingers outrank one). Writes up to max
+ * candidates, best first, to out and their count to *n. opts and stats may be NULL. */
+int afis_gallery_search(struct afis_gallery *g, const struct afis_template *probes, int nprobes,
+                        const struct afis_search_opts *opts, struct afis_candidate *out, int max,
+                        int *n, struct afis_search_stats *stats);
+
+/* ---- Minutiae-level synthetic fingers (minsynth.c) ----
+ * For unit tests and the speed and accuracy benchmark without images: a master finger is a
+ * set of minutiae placed at least 12 px apart inside an elliptical fingertip, directed along
+ * a ridge flow from a zero-pole model (arch, loop or whorl; Sherlock and Monro 1993); an
+ * impression of it is a rotated, shifted, non-linearly distorted, cropped copy with jitter,
+ * lost and spurious minutiae and type flips. The image-level generator is synth.c. */
+struct afis_minsynth_params {
+    double rotation_deg;     /* uniform in ±this */
+    double shift_px;         /* uniform in ±this, each axis */
+    double distortion_px;    /* amplitude of the smooth displacement field */
+    double jitter_px;        /* Gaussian σ of positions */
+    double angle_jitter_deg; /* Gaussian σ of directions */
+    double drop;             /* fraction of minutiae lost */
+    double spurious;         /* spurious minutiae, as a fraction of those kept */
+    double keep_area;        /* fraction of the fingertip's area visible (1 full, 0.25 latent) */
+};
+/* Typical plain impressions and typical latents. */
+extern const struct afis_minsynth_params afis_minsynth_plain, afis_minsynth_latent;
+void afis_minsynth_master(uint64_t seed, struct afis_template *master);
+void afis_minsynth_impression(const struct afis_template *master, uint64_t seed,
+                              const struct afis_minsynth_params *p, struct afis_template *out);
 
 #endif

@@ -54,6 +54,9 @@ static const struct {
     {"licence_examiner", 1u << AUTH_LICENCE_ISSUE | 1u << AUTH_LICENCE_CHECK},
     {"disposition_officer", 1u << AUTH_LICENCE_ASSESS | 1u << AUTH_LICENCE_DISPOSE |
                                 1u << AUTH_LICENCE_EVENT | 1u << AUTH_LICENCE_CHECK},
+    {"fingerprint_examiner",
+     1u << AUTH_AFIS_SEARCH | 1u << AUTH_AFIS_ENROL | 1u << AUTH_AFIS_VERIFY},
+    {"afis_partner", 1u << AUTH_AFIS_PARTNER},
 };
 
 int auth_role_valid(const char *role)

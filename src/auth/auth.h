@@ -13,6 +13,8 @@
  *   disposition_officer  行政処分: assessments, suspensions and revocations, violations
  *   officer also records violations and accidents and, like query_operator, dispatcher and
  *   the two licence roles, checks licence validity (docs/licence.md) */
+ *   fingerprint_examiner (鑑識): enrol, search and verify fingerprints (docs/afis.md)
+ *   afis_partner    a partner agency's AFIS: ANSI/NIST search transactions only */
 #ifndef KEITSU_AUTH_AUTH_H
 #define KEITSU_AUTH_AUTH_H
 
@@ -38,6 +40,10 @@ enum auth_perm {
     AUTH_LICENCE_EVENT,   /* record violations and accidents on a holder */
     AUTH_LICENCE_DISPOSE, /* see assessments, order suspensions and revocations */
     AUTH_LICENCE_CHECK,   /* check whether a licence number is valid */
+    AUTH_AFIS_SEARCH,       /* 指掌紋: search tenprints and latents, read candidate lists */
+    AUTH_AFIS_ENROL,        /* enrol tenprints and latents */
+    AUTH_AFIS_VERIFY,       /* record an examiner's verification decision */
+    AUTH_AFIS_PARTNER,      /* a partner agency's system: ANSI/NIST search transactions */
 };
 
 struct auth_user {

@@ -57,6 +57,7 @@ int cmd_records(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 /* keitsu licence <subcommand> (cmd_licence.c): a table of subcommands; argv[0] is "licence". */
 int cmd_licence(int argc, char **argv);
+int cmd_afis(int argc, char **argv);
 
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed
@@ -70,5 +71,9 @@ struct licence;
  * licence_close() (also on failure, when set). */
 int serve_licence_setup(struct platform *p, struct http_router *router, int demo, long demo_holders,
                         struct licence **out);
+struct afis_service;
+/* Opens the AFIS module over p's store and audit (loads its galleries) and registers its
+ * routes. *out is freed with afis_service_close(). */
+int serve_afis_setup(struct platform *p, struct http_router *router, struct afis_service **out);
 
 #endif

@@ -1,4 +1,5 @@
 /* keitsu serve: the platform server. */
+#include "afis/afis_service.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "bus/bus.h"
@@ -212,12 +213,15 @@ int cmd_serve(int argc, char **argv)
     struct http_server *srv = NULL;
     struct serve_live live = {0};
     struct licence *lic = NULL;
+    struct afis_service *afis = NULL;
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
         (rc = records_routes(p.records, router)) || (rc = licence_points_routes(router, p.audit)) ||
         (rc = serve_licence_setup(&p, router, demo, demo_holders, &lic)) ||
+        (rc = serve_afis_setup(&p, router, &afis)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
         http_router_free(router);
+        afis_service_close(afis);
         licence_close(lic);
         dispatch_close(live.dispatch);
         bus_close(live.bus);
@@ -249,6 +253,7 @@ int cmd_serve(int argc, char **argv)
     http_server_stop(srv);
     http_router_free(router);
     licence_close(lic);
+    afis_service_close(afis);
     dispatch_close(live.dispatch);
     bus_close(live.bus);
     platform_close(&p);

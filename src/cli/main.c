@@ -26,7 +26,10 @@ static void usage(FILE *f)
           "  audit verify --data DIR [--db URL]\n"
           "                            check the audit trail's hash chain\n"
           "  licence assess < history.json\n"
-          "                            a driver's point history (JSON) to its disposition\n",
+          "                            a driver's point history (JSON) to its disposition\n"
+          "  afis extract IMAGE OUT.iso | afis match A B | afis search PROBE GALLERY...\n"
+          "  afis synth OUTDIR [--fingers N] [--impressions N] [--latent] [--seed S]\n"
+          "                            fingerprints offline (ISO/ANSI templates; see docs/afis.md)\n",
           f);
 }
 
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "records") == 0) return cmd_records(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "licence") == 0) return cmd_licence(argc - 1, argv + 1);
+    if (strcmp(cmd, "afis") == 0) return cmd_afis(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_MAX_PARAMS 4
@@ -23,6 +24,8 @@ struct http_request {
     const char *token;     /* bearer token or NULL */
     struct auth_user user; /* valid when the route requires auth */
     void *conn;            /* the MHD connection, for http_query_arg() */
+    const uint8_t *body;   /* HTTP_RAW routes: the body as sent (any content type); borrowed */
+    size_t body_len;
 };
 
 struct http_response {
@@ -35,7 +38,9 @@ struct http_response {
 
 typedef int (*http_handler)(void *ctx, struct http_request *req, struct http_response *resp);
 
-enum { HTTP_PUBLIC = 0, HTTP_AUTH = 1 };
+/* HTTP_RAW (with HTTP_AUTH): the body is not parsed as JSON but handed over in req->body
+ * (binary exchange formats such as ANSI/NIST-ITL). */
+enum { HTTP_PUBLIC = 0, HTTP_AUTH = 1, HTTP_RAW = 2 };
 
 struct http_router;
 struct http_server;

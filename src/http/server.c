@@ -163,7 +163,10 @@ static int dispatch(struct http_server *s, struct MHD_Connection *conn, const ch
     }
     if (m.flags & HTTP_ROUTE_SSE) return send_stream(conn, m.ctx, &req, rs);
     json_t *json = NULL;
-    if (rs->len > 0) {
+    if (m.flags & HTTP_RAW) {
+        req.body = (const uint8_t *)rs->body;
+        req.body_len = rs->len;
+    } else if (rs->len > 0) {
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
             kt_fail(KT_EMEDIA, "send the body as application/json");

@@ -132,6 +132,23 @@ static const struct migration migrations[] = {
      " next BIGINT NOT NULL, PRIMARY KEY (commission, year2));"
      "INSERT INTO id_counters VALUES ('licence_holder', 0);",
      NULL, NULL},
+    /* 4: 指掌紋 (AFIS). Templates are ISO/IEC 19794-2 records, base64 text; the in-memory
+     * gallery is rebuilt from afis_templates at start. (3 is the licence module's.) */
+    {4,
+     "CREATE TABLE afis_subjects (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,"
+     " agency TEXT NOT NULL, reference TEXT, note TEXT, created_at TEXT NOT NULL,"
+     " created_by TEXT NOT NULL);"
+     "CREATE INDEX afis_subjects_kind ON afis_subjects (kind, status);"
+     "CREATE TABLE afis_templates (subject_id TEXT NOT NULL, finger INTEGER NOT NULL,"
+     " template TEXT NOT NULL, minutiae INTEGER NOT NULL, PRIMARY KEY (subject_id, finger));"
+     "CREATE TABLE afis_searches (id @ID@, ts TEXT NOT NULL, actor TEXT NOT NULL,"
+     " agency TEXT NOT NULL, kind TEXT NOT NULL, probe TEXT, reason TEXT NOT NULL,"
+     " candidates TEXT NOT NULL, audit_seq BIGINT);"
+     "CREATE TABLE afis_decisions (id @ID@, search_id BIGINT NOT NULL, subject_id TEXT NOT NULL,"
+     " decision TEXT NOT NULL, note TEXT, ts TEXT NOT NULL, actor TEXT NOT NULL);"
+     "CREATE INDEX afis_decisions_search ON afis_decisions (search_id);"
+     "INSERT INTO id_counters VALUES ('afis_tenprint', 0), ('afis_latent', 0);",
+     NULL, NULL},
     /* 5: on SQLite the audit table's seq becomes the rowid (INTEGER PRIMARY KEY), so an
      * entry is written to one B-tree instead of the table plus a separate primary-key index:
      * fewer pages per audit commit. Entries are copied unchanged (the chain still verifies);

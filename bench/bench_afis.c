@@ -1,0 +1,422 @@
+/* AFIS benchmark: matcher accuracy (EER, FMR100, FMR1000, ZeroFMR, rank-1) on generated sets,
+ * comparisons per second on one core and on all, and 1:N search time and index recall over a
+ * large gallery; optionally NIST bozorth3 on the very same minutiae.
+ *
+ *   bench_afis [--calibrate]
+ *
+ * Environment:
+ *   BENCH_AFIS_FINGERS   fingers (default 1000), each with BENCH_AFIS_IMPRESSIONS (8)
+ *   BENCH_AFIS_GALLERY   fingers in the 1:N gallery (default 1,000,000; 0 skips)
+ *   BENCH_AFIS_SEARCHES  mated 1:N searches (default 50)
+ *   AFIS_NBIS_BIN        directory holding bozorth3 built by hand from NIST's public NBIS
+ *                        source (never built here); its part is skipped when unset
+ *   BENCH_AFIS_NBIS_FINGERS  fingers for the bozorth3 comparison (default 200)
+ *
+ * Data: minutiae-level synthetic fingers (src/afis/minsynth.c), plain impressions for the
+ * tenprint figures and latent-like partial impressions (a quarter of the area) for the
+ * latent figures. Genuine pairs: every pair of a finger's impressions; impostor pairs: the
+ * first impression of every finger against the second of every other. --calibrate prints the
+ * impostor raw-score tail by overlap class, from which match.c's calibration is fitted. */
+#include "afis/afis.h"
+#include "afis/afis_internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long env_long(const char *name, long def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end || n < 0 ? def : n;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct set {
+    int fingers, imps;
+    struct afis_template *t;
+    struct afis_prepared *p;
+};
+
+static void make_set(struct set *s, int fingers, int imps, const struct afis_minsynth_params *par,
+                     uint64_t seed0)
+{
+    s->fingers = fingers;
+    s->imps = imps;
+    s->t = malloc(sizeof *s->t * (size_t)fingers * (size_t)imps);
+    s->p = malloc(sizeof *s->p * (size_t)fingers * (size_t)imps);
+    struct afis_template m;
+    for (int f = 0; f < fingers; f++) {
+        afis_minsynth_master(seed0 + (uint64_t)f, &m);
+        for (int i = 0; i < imps; i++) {
+            size_t k = (size_t)f * (size_t)imps + (size_t)i;
+            afis_minsynth_impression(&m, (seed0 + (uint64_t)f) * 1000 + (uint64_t)i, par, &s->t[k]);
+            mcc_prepare(&s->t[k], &s->p[k]);
+        }
+    }
+}
+
+/* --- parallel comparison of index pairs --- */
+struct cmp_job {
+    const struct afis_prepared *a, *b; /* bases */
+    const int (*pairs)[2];
+    double *out;
+    size_t lo, hi;
+};
+
+static void *cmp_run(void *arg)
+{
+    struct cmp_job *j = arg;
+    for (size_t i = j->lo; i < j->hi; i++)
+        j->out[i] = afis_match_prepared(&j->a[j->pairs[i][0]], &j->b[j->pairs[i][1]]);
+    return NULL;
+}
+
+static double compare_all(const struct afis_prepared *a, const struct afis_prepared *b,
+                          const int (*pairs)[2], size_t n, double *out, int threads)
+{
+    pthread_t th[64];
+    struct cmp_job jobs[64];
+    double t0 = now_s();
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (struct cmp_job){a,
+                                   b,
+                                   pairs,
+                                   out,
+                                   n * (size_t)t / (size_t)threads,
+                                   n * (size_t)(t + 1) / (size_t)threads};
+        pthread_create(&th[t], NULL, cmp_run, &jobs[t]);
+    }
+    for (int t = 0; t < threads; t++)
+        pthread_join(th[t], NULL);
+    return now_s() - t0;
+}
+
+struct rates {
+    double eer, fnmr100, fnmr1000, fnmr0, thr100, thr1000;
+};
+
+static double fnmr_at(const double *gen, size_t ng, double thr)
+{
+    size_t below = 0;
+    for (size_t i = 0; i < ng; i++)
+        below += gen[i] < thr;
+    return (double)below / (double)ng;
+}
+
+/* gen and imp sorted ascending. Threshold for FMR x: the score above which at most x of the
+ * impostors lie (ties count against us). */
+static void rates(const double *gen, size_t ng, const double *imp, size_t ni, struct rates *r)
+{
+    double t100 = imp[(size_t)((double)ni * 0.99)], t1000 = imp[(size_t)((double)ni * 0.999)];
+    double tz = imp[ni - 1];
+    r->thr100 = t100;
+    r->thr1000 = t1000;
+    r->fnmr100 = fnmr_at(gen, ng, nextafter(t100, 2));
+    r->fnmr1000 = fnmr_at(gen, ng, nextafter(t1000, 2));
+    r->fnmr0 = fnmr_at(gen, ng, nextafter(tz, 2));
+    /* EER: sweep thresholds over the impostor scores */
+    double best = 1;
+    size_t gi = 0;
+    for (size_t k = 0; k <= ni; k += (ni / 2000 ? ni / 2000 : 1)) {
+        double thr = k < ni ? imp[k] : 2;
+        while (gi < ng && gen[gi] < thr)
+            gi++;
+        double fnmr = (double)gi / (double)ng;
+        size_t above = ni - k;
+        double fmr = (double)above / (double)ni;
+        double d = fabs(fnmr - fmr);
+        if (d < best) {
+            best = d;
+            r->eer = (fnmr + fmr) / 2;
+        }
+    }
+}
+
+static void accuracy(const char *label, struct set *gal, struct set *probe, int threads,
+                     int calibrate)
+{
+    int F = gal->fingers, I = probe->imps;
+    /* genuine: gallery impression 0 of finger f against every probe impression of f (when
+     * probe == gal, all pairs of impressions) */
+    size_t ng = 0, cap = (size_t)F * (size_t)I * (size_t)I;
+    int(*gp)[2] = malloc(cap * sizeof *gp);
+    for (int f = 0; f < F; f++)
+        for (int i = 0; i < (probe == gal ? I : 1); i++)
+            for (int j = probe == gal ? i + 1 : 0; j < I; j++) {
+                gp[ng][0] = f * gal->imps + i;
+                gp[ng][1] = f * I + j;
+                ng++;
+            }
+    size_t ni = (size_t)F * (size_t)(F - 1) / 2;
+    int(*ip)[2] = malloc(ni * sizeof *ip);
+    size_t k = 0;
+    for (int f = 0; f < F; f++)
+        for (int g = f + 1; g < F; g++) {
+            ip[k][0] = f * gal->imps;
+            ip[k][1] = g * I + (I > 1 ? 1 : 0);
+            k++;
+        }
+    double *gs = malloc(ng * sizeof *gs), *is = malloc(ni * sizeof *is);
+    compare_all(gal->p, probe->p, (const int(*)[2])gp, ng, gs, threads);
+    double el = compare_all(gal->p, probe->p, (const int(*)[2])ip, ni, is, threads);
+    if (calibrate) {
+        /* raw impostor tail by overlap class */
+        printf("calibration (%s): m class, impostors, raw q90, q99, q99.9, q99.99\n", label);
+        enum { CL = 8 };
+        double *byc[CL];
+        size_t nc[CL] = {0};
+        for (int c = 0; c < CL; c++)
+            byc[c] = malloc(ni * sizeof(double));
+        struct afis_match_detail *d = malloc(sizeof *d);
+        for (size_t q = 0; q < ni; q++) {
+            afis_match_detail(&gal->p[ip[q][0]], &probe->p[ip[q][1]], d);
+            int m = d->overlap_a < d->overlap_b ? d->overlap_a : d->overlap_b;
+            int c = m / 8 > CL - 1 ? CL - 1 : m / 8;
+            byc[c][nc[c]++] = d->raw;
+        }
+        for (int c = 0; c < CL; c++) {
+            if (nc[c] < 1000) {
+                free(byc[c]);
+                continue;
+            }
+            qsort(byc[c], nc[c], sizeof(double), dcmp);
+            printf("  m %2d..%2d %8zu  %.3f %.3f %.3f %.3f\n", c * 8, c * 8 + 7, nc[c],
+                   byc[c][nc[c] * 90 / 100], byc[c][nc[c] * 99 / 100], byc[c][nc[c] * 999 / 1000],
+                   byc[c][nc[c] * 9999 / 10000]);
+            free(byc[c]);
+        }
+        free(d);
+    }
+    qsort(gs, ng, sizeof *gs, dcmp);
+    qsort(is, ni, sizeof *is, dcmp);
+    struct rates r;
+    rates(gs, ng, is, ni, &r);
+    size_t over = 0;
+    for (size_t q = 0; q < ni; q++)
+        over += is[q] >= afis_threshold(3);
+    printf("%s: %zu genuine, %zu impostor comparisons\n", label, ng, ni);
+    printf("  EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   FNMR@ZeroFMR %.2f %%\n",
+           100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0);
+    printf("  thresholds: FMR100 %.3f, FMR1000 %.3f (calibrated 0.375 → observed FMR %.5f)\n",
+           r.thr100, r.thr1000, (double)over / (double)ni);
+    printf("  impostor comparisons on %d threads: %.0f /s\n", threads, (double)ni / el);
+    /* rank-1: probe impression (1 or the latent) against gallery impression 0 of all */
+    int hits = 0;
+    for (int f = 0; f < F; f++) {
+        const struct afis_prepared *pr = &probe->p[f * I + (I > 1 ? 1 : 0)];
+        double best = -1;
+        int who = -1;
+        for (int g = 0; g < F; g++) {
+            double s = afis_match_prepared(pr, &gal->p[g * gal->imps]);
+            if (s > best) {
+                best = s;
+                who = g;
+            }
+        }
+        hits += who == f;
+    }
+    printf("  rank-1 identification (%d searches over %d fingers): %.2f %%\n", F, F,
+           100.0 * hits / F);
+    free(gp);
+    free(ip);
+    free(gs);
+    free(is);
+}
+
+static void speed(struct set *s)
+{
+    size_t n = 200000;
+    int(*pairs)[2] = malloc(n * sizeof *pairs);
+    int N = s->fingers * s->imps;
+    for (size_t i = 0; i < n; i++) {
+        pairs[i][0] = (int)(i * 7919 % (size_t)N);
+        pairs[i][1] = (int)(i * 104729 % (size_t)N);
+    }
+    double *out = malloc(n * sizeof *out);
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    double t1 = compare_all(s->p, s->p, (const int(*)[2])pairs, n, out, 1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    double t2 = compare_all(s->p, s->p, (const int(*)[2])pairs, n, out, (int)cpus);
+    printf("speed: %.0f comparisons/s per core of CPU time (%.0f/s wall on 1 thread), %.0f/s "
+           "wall on %ld threads (prepared templates)\n",
+           (double)n / cpu, (double)n / t1, (double)n / t2, cpus);
+    double t0 = now_s();
+    struct afis_prepared *p = malloc(sizeof *p);
+    for (int i = 0; i < 20000; i++)
+        mcc_prepare(&s->t[i % N], p);
+    printf("       %.1f µs to prepare a template\n", (now_s() - t0) / 20000 * 1e6);
+    free(p);
+    free(pairs);
+    free(out);
+}
+
+static void one_to_n(long gallery, int searches)
+{
+    struct afis_gallery *g;
+    afis_gallery_create(&g);
+    struct afis_template *m = malloc(sizeof *m), *t = malloc(sizeof *t);
+    double t0 = now_s();
+    char subject[AFIS_SUBJECT_MAX];
+    for (long i = 0; i < gallery; i++) {
+        afis_minsynth_master(5000000 + (uint64_t)i, m);
+        afis_minsynth_impression(m, (uint64_t)i * 3 + 1, &afis_minsynth_plain, t);
+        snprintf(subject, sizeof subject, "G-%08ld", i);
+        afis_gallery_add(g, subject, t);
+    }
+    printf("1:N gallery of %ld fingers built in %.1f s\n", gallery, now_s() - t0);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    for (int latent = 0; latent < 2; latent++) {
+        double total = 0, worst = 0, idx = 0, mat = 0;
+        int found = 0, top1 = 0;
+        for (int q = 0; q < searches; q++) {
+            long who = (long)q * (gallery / searches);
+            afis_minsynth_master(5000000 + (uint64_t)who, m);
+            afis_minsynth_impression(m, (uint64_t)who * 3 + 2,
+                                     latent ? &afis_minsynth_latent : &afis_minsynth_plain, t);
+            struct afis_candidate c[10];
+            int n;
+            struct afis_search_stats st;
+            struct afis_search_opts o = {.threads = (int)cpus};
+            double s0 = now_s();
+            afis_gallery_search(g, t, 1, &o, c, 10, &n, &st);
+            double el = now_s() - s0;
+            total += el;
+            worst = el > worst ? el : worst;
+            idx += st.ms_index;
+            mat += st.ms_match;
+            snprintf(subject, sizeof subject, "G-%08ld", who);
+            for (int k = 0; k < n; k++)
+                if (strcmp(c[k].subject, subject) == 0) {
+                    found++;
+                    top1 += k == 0;
+                    break;
+                }
+        }
+        printf("1:N %s over %ld fingers on %ld cores: mean %.0f ms (index %.0f ms, matcher "
+               "%.0f ms on the 2000 shortlisted), worst %.0f ms; mate in top 10 %d/%d, rank 1 "
+               "%d/%d\n",
+               latent ? "latent" : "plain", gallery, cpus, 1e3 * total / searches, idx / searches,
+               mat / searches, 1e3 * worst, found, searches, top1, searches);
+    }
+    afis_gallery_free(g);
+    free(m);
+    free(t);
+}
+
+/* bozorth3 on the same minutiae: .xyt files (x y theta quality, M1 convention with -m1). */
+static void nbis(const char *bin, int fingers)
+{
+    char dir[] = "/tmp/afis-nbis-XXXXXX";
+    if (!mkdtemp(dir)) return;
+    struct set s;
+    make_set(&s, fingers, 2, &afis_minsynth_plain, 1);
+    char path[512], cmd[1024];
+    snprintf(path, sizeof path, "%s/gallery.lis", dir);
+    FILE *lis = fopen(path, "w");
+    for (int f = 0; f < fingers; f++)
+        for (int i = 0; i < 2; i++) {
+            snprintf(path, sizeof path, "%s/f%04d_%d.xyt", dir, f, i);
+            FILE *x = fopen(path, "w");
+            const struct afis_template *t = &s.t[f * 2 + i];
+            for (int k = 0; k < t->n; k++)
+                fprintf(x, "%d %d %d %d\n", t->m[k].x, t->m[k].y,
+                        (int)lround(t->m[k].angle * 180 / 3.141592653589793) % 360,
+                        t->m[k].quality);
+            fclose(x);
+            if (i == 0) fprintf(lis, "%s\n", path);
+        }
+    fclose(lis);
+    /* every second impression against every first one: genuine on the diagonal */
+    double *gen = malloc(sizeof(double) * (size_t)fingers);
+    double *imp = malloc(sizeof(double) * (size_t)fingers * (size_t)fingers);
+    size_t ni = 0;
+    double t0 = now_s();
+    for (int f = 0; f < fingers; f++) {
+        snprintf(cmd, sizeof cmd, "%s/bozorth3 -m1 -p %s/f%04d_1.xyt -G %s/gallery.lis", bin, dir,
+                 f, dir);
+        FILE *pp = popen(cmd, "r");
+        if (!pp) break;
+        for (int g = 0; g < fingers; g++) {
+            int sc = 0;
+            if (fscanf(pp, "%d", &sc) != 1) sc = 0;
+            if (g == f)
+                gen[f] = sc;
+            else if (g > f)
+                imp[ni++] = sc;
+        }
+        pclose(pp);
+    }
+    double el = now_s() - t0;
+    qsort(gen, (size_t)fingers, sizeof *gen, dcmp);
+    qsort(imp, ni, sizeof *imp, dcmp);
+    struct rates r;
+    rates(gen, (size_t)fingers, imp, ni, &r);
+    printf("NIST bozorth3 (%s) on the same minutiae, %d genuine, %zu impostor:\n", bin, fingers,
+           ni);
+    printf("  EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   FNMR@ZeroFMR %.2f %%   "
+           "%.0f comparisons/s (1 process, incl. file reading)\n",
+           100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0,
+           (double)fingers * fingers / el);
+    /* ours on the same pairs */
+    size_t n2 = 0;
+    for (int f = 0; f < fingers; f++) {
+        gen[f] = afis_match_prepared(&s.p[f * 2 + 1], &s.p[f * 2]);
+        for (int g = f + 1; g < fingers; g++)
+            imp[n2++] = afis_match_prepared(&s.p[f * 2 + 1], &s.p[g * 2]);
+    }
+    qsort(gen, (size_t)fingers, sizeof *gen, dcmp);
+    qsort(imp, n2, sizeof *imp, dcmp);
+    rates(gen, (size_t)fingers, imp, n2, &r);
+    printf(
+        "keitsu on the same pairs:\n  EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   "
+        "FNMR@ZeroFMR %.2f %%\n",
+        100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+    free(gen);
+    free(imp);
+}
+
+int main(int argc, char **argv)
+{
+    int calibrate = argc > 1 && strcmp(argv[1], "--calibrate") == 0;
+    int F = (int)env_long("BENCH_AFIS_FINGERS", 1000),
+        I = (int)env_long("BENCH_AFIS_IMPRESSIONS", 8);
+    long G = env_long("BENCH_AFIS_GALLERY", 1000000);
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    printf("AFIS benchmark: %d fingers × %d impressions (minutiae-level synthetic), %d cores\n", F,
+           I, threads);
+    struct set plain, latent;
+    make_set(&plain, F, I, &afis_minsynth_plain, 1);
+    accuracy("plain × plain", &plain, &plain, threads, calibrate);
+    make_set(&latent, F, 2, &afis_minsynth_latent, 1);
+    accuracy("latent × plain", &plain, &latent, threads, calibrate);
+    if (calibrate) return 0;
+    speed(&plain);
+    const char *nb = getenv("AFIS_NBIS_BIN");
+    if (nb && *nb) nbis(nb, (int)env_long("BENCH_AFIS_NBIS_FINGERS", 200));
+    if (G > 0) one_to_n(G, (int)env_long("BENCH_AFIS_SEARCHES", 50));
+    return 0;
+}
