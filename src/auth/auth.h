@@ -12,7 +12,7 @@
  *   licence_examiner     運転免許試験場: holders, issue, renew, reissue, surrender, changes
  *   disposition_officer  行政処分: assessments, suspensions and revocations, violations
  *   officer also records violations and accidents and, like query_operator, dispatcher and
- *   the two licence roles, checks licence validity (docs/licence.md) */
+ *   the two licence roles, checks licence validity (docs/licence.md)
  *   fingerprint_examiner (鑑識): enrol, search and verify fingerprints (docs/afis.md)
  *   afis_partner    a partner agency's AFIS: ANSI/NIST search transactions only */
 #ifndef KEITSU_AUTH_AUTH_H
