@@ -40,10 +40,10 @@ enum auth_perm {
     AUTH_LICENCE_EVENT,   /* record violations and accidents on a holder */
     AUTH_LICENCE_DISPOSE, /* see assessments, order suspensions and revocations */
     AUTH_LICENCE_CHECK,   /* check whether a licence number is valid */
-    AUTH_AFIS_SEARCH,       /* 指掌紋: search tenprints and latents, read candidate lists */
-    AUTH_AFIS_ENROL,        /* enrol tenprints and latents */
-    AUTH_AFIS_VERIFY,       /* record an examiner's verification decision */
-    AUTH_AFIS_PARTNER,      /* a partner agency's system: ANSI/NIST search transactions */
+    AUTH_AFIS_SEARCH,     /* 指掌紋: search tenprints and latents, read candidate lists */
+    AUTH_AFIS_ENROL,      /* enrol tenprints and latents */
+    AUTH_AFIS_VERIFY,     /* record an examiner's verification decision */
+    AUTH_AFIS_PARTNER,    /* a partner agency's system: ANSI/NIST search transactions */
 };
 
 struct auth_user {

@@ -55,6 +55,7 @@ static int demo_users(struct platform *p, FILE *out)
         {"shinjuku", "station", "警視庁", "S-shinjuku"},
         {"examiner", "licence_examiner", "警視庁", NULL},
         {"disposer", "disposition_officer", "警視庁", NULL},
+        {"kanshiki", "fingerprint_examiner", "警視庁", NULL},
     };
     char path[1100];
     snprintf(path, sizeof path, "%s/demo-credentials", p->data_dir);

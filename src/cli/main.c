@@ -6,31 +6,32 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: keitsu <command> [options]\n"
-          "\n"
-          "  serve --data DIR [--listen 127.0.0.1:8080] [--db URL] [--demo] [--threads N]\n"
-          "        [--session-ttl SECONDS] [--demo-persons N] [--demo-vehicles N]\n"
-          "        [--site NAME] [--nats nats://HOST:PORT] [--web DIR] [--avl-stale SECONDS]\n"
-          "        [--event-ring N]\n"
-          "                            run the platform server (API, live events, console)\n"
-          "  user add --data DIR NAME --role ROLE [--agency AGENCY] [--station ID] [--db URL]\n"
-          "                            add a user; the password is read from standard input\n"
-          "  query person NAME --reason R [--birth-date YYYY-MM-DD] [--sex M|F]\n"
-          "  query vehicle (--plate P | --vin V) --reason R\n"
-          "  query firearm SERIAL --reason R\n"
-          "  query document (NUMBER [--country C] | --mrz MRZ) --reason R\n"
-          "        [--server URL] [--json]  (token from KEITSU_TOKEN, or --user NAME with the\n"
-          "                            password on standard input)\n"
-          "  records import FILE.jsonl --data DIR --user NAME [--db URL]\n"
-          "                            bulk load, all or nothing; password on standard input\n"
-          "  audit verify --data DIR [--db URL]\n"
-          "                            check the audit trail's hash chain\n"
-          "  licence assess < history.json\n"
-          "                            a driver's point history (JSON) to its disposition\n"
-          "  afis extract IMAGE OUT.iso | afis match A B | afis search PROBE GALLERY...\n"
-          "  afis synth OUTDIR [--fingers N] [--impressions N] [--latent] [--seed S]\n"
-          "                            fingerprints offline (ISO/ANSI templates; see docs/afis.md)\n",
-          f);
+    fputs(
+        "usage: keitsu <command> [options]\n"
+        "\n"
+        "  serve --data DIR [--listen 127.0.0.1:8080] [--db URL] [--demo] [--threads N]\n"
+        "        [--session-ttl SECONDS] [--demo-persons N] [--demo-vehicles N]\n"
+        "        [--site NAME] [--nats nats://HOST:PORT] [--web DIR] [--avl-stale SECONDS]\n"
+        "        [--event-ring N]\n"
+        "                            run the platform server (API, live events, console)\n"
+        "  user add --data DIR NAME --role ROLE [--agency AGENCY] [--station ID] [--db URL]\n"
+        "                            add a user; the password is read from standard input\n"
+        "  query person NAME --reason R [--birth-date YYYY-MM-DD] [--sex M|F]\n"
+        "  query vehicle (--plate P | --vin V) --reason R\n"
+        "  query firearm SERIAL --reason R\n"
+        "  query document (NUMBER [--country C] | --mrz MRZ) --reason R\n"
+        "        [--server URL] [--json]  (token from KEITSU_TOKEN, or --user NAME with the\n"
+        "                            password on standard input)\n"
+        "  records import FILE.jsonl --data DIR --user NAME [--db URL]\n"
+        "                            bulk load, all or nothing; password on standard input\n"
+        "  audit verify --data DIR [--db URL]\n"
+        "                            check the audit trail's hash chain\n"
+        "  licence assess < history.json\n"
+        "                            a driver's point history (JSON) to its disposition\n"
+        "  afis extract IMAGE OUT.iso | afis match A B | afis search PROBE GALLERY...\n"
+        "  afis synth OUTDIR [--fingers N] [--impressions N] [--latent] [--seed S]\n"
+        "                            fingerprints offline (ISO/ANSI templates; see docs/afis.md)\n",
+        f);
 }
 
 int main(int argc, char **argv)
