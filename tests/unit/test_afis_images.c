@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define FINGERS (SANITIZED ? 10 : 24)
+#define FINGERS (SANITIZED ? 6 : 24)
 #define IMPS 2
 #define THREADS 2
 
