@@ -27,7 +27,8 @@ struct afis_prepared {
     float a[AFIS_MAX_MINUTIAE];                       /* direction, radians [0, 2π) */
     uint64_t cyl[AFIS_MAX_MINUTIAE][MCC_WORDS];
     uint8_t bits[AFIS_MAX_MINUTIAE];
-    int nh; /* convex hull of the minutiae, counter-clockwise */
+    uint8_t t[AFIS_MAX_MINUTIAE]; /* minutia type */
+    int nh;                       /* convex hull of the minutiae, counter-clockwise */
     float hx[HULL_MAX], hy[HULL_MAX];
 };
 

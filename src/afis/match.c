@@ -13,12 +13,18 @@
 
 #define TWO_PI 6.283185307179586
 #define PI 3.141592653589793
-#define PER_ROW 4       /* local pairs kept per minutia of the smaller template */
-#define MIN_LOCAL 0.20  /* local similarity below which a pair is not considered */
-#define ANCHORS 10      /* best local pairs tried as the alignment */
-#define TOL_PX 14.0     /* position tolerance at the anchor … */
-#define TOL_GROWTH 0.10 /* … growing by this per pixel of distance from it (distortion) */
-#define TOL_ANGLE 0.45  /* direction tolerance, radians (≈ 26°) */
+#define PER_ROW 4        /* local pairs kept per minutia of the smaller template */
+#define MIN_LOCAL 0.20   /* local similarity below which a pair is not considered */
+#define ANCHORS 10       /* best local pairs tried as the alignment */
+#define TOL_PX 14.0      /* position tolerance at the anchor … */
+#define TOL_GROWTH 0.10  /* … growing by this per pixel of distance from it (distortion) */
+#define TOL_ANGLE 0.45   /* direction tolerance, radians (≈ 26°) */
+#define REFINE 3         /* the best anchors by the coarse pairing are refined … */
+#define FIT_ROUNDS 2     /* … this many times: least-squares fit, then the fine pairing */
+#define FINE_PX 7.0      /* position tolerance after the fit, at the paired minutiae's centre … */
+#define FINE_GROWTH 0.03 /* … growing by this per pixel away from it */
+#define FINE_ANGLE 0.35  /* direction tolerance after the fit, radians (≈ 20°) */
+#define TYPE_MISMATCH 0.5 /* weight of a pair whose types (ending, bifurcation) differ */
 #define MAX_PAIRS (AFIS_MAX_MINUTIAE * PER_ROW)
 
 #if defined(__x86_64__)
@@ -113,20 +119,60 @@ static int inside_hull(const float *hx, const float *hy, int nh, double x, doubl
 
 struct align {
     double c, sn, tx, ty, rot; /* l = R(rot) s + t */
+    double ox, oy;             /* in s: where the alignment is best known */
 };
 
-/* Counts the pairs consistent with the alignment of anchor pairs[a]; writes the pairing. */
-static double consolidate(const struct afis_prepared *s, const struct afis_prepared *l,
-                          const struct pair *pairs, int np, int a, struct align *al, int *count,
-                          uint8_t (*paired)[2])
+static void align_anchor(const struct afis_prepared *s, const struct afis_prepared *l, int i0,
+                         int j0, struct align *al)
 {
-    int i0 = pairs[a].i, j0 = pairs[a].j;
     double rot = l->a[j0] - s->a[i0];
     al->rot = rot;
     al->c = cos(rot);
     al->sn = sin(rot);
     al->tx = l->x[j0] - (al->c * s->x[i0] - al->sn * s->y[i0]);
     al->ty = l->y[j0] - (al->sn * s->x[i0] + al->c * s->y[i0]);
+    al->ox = s->x[i0];
+    al->oy = s->y[i0];
+}
+
+/* Least-squares rotation and translation of the paired minutiae (2-D Procrustes). */
+static void align_fit(const struct afis_prepared *s, const struct afis_prepared *l,
+                      uint8_t (*paired)[2], int k, struct align *al)
+{
+    if (k < 3) return;
+    double sx = 0, sy = 0, lx = 0, ly = 0;
+    for (int p = 0; p < k; p++) {
+        sx += s->x[paired[p][0]], sy += s->y[paired[p][0]];
+        lx += l->x[paired[p][1]], ly += l->y[paired[p][1]];
+    }
+    sx /= k, sy /= k, lx /= k, ly /= k;
+    double num = 0, den = 0;
+    for (int p = 0; p < k; p++) {
+        double ax = s->x[paired[p][0]] - sx, ay = s->y[paired[p][0]] - sy;
+        double bx = l->x[paired[p][1]] - lx, by = l->y[paired[p][1]] - ly;
+        num += ax * by - ay * bx;
+        den += ax * bx + ay * by;
+    }
+    double rot = atan2(num, den);
+    al->rot = rot;
+    al->c = cos(rot);
+    al->sn = sin(rot);
+    al->tx = lx - (al->c * sx - al->sn * sy);
+    al->ty = ly - (al->sn * sx + al->c * sy);
+    al->ox = sx;
+    al->oy = sy;
+}
+
+struct tol {
+    double px, growth, angle;
+};
+
+/* Pairs one-to-one, best local similarity first, the pairs consistent with al; writes the
+ * pairing and returns the summed (type-weighted) similarity. */
+static double consolidate(const struct afis_prepared *s, const struct afis_prepared *l,
+                          const struct pair *pairs, int np, const struct align *al,
+                          const struct tol *t, int *count, uint8_t (*paired)[2])
+{
     uint8_t used_s[AFIS_MAX_MINUTIAE] = {0}, used_l[AFIS_MAX_MINUTIAE] = {0};
     double w = 0;
     int k = 0;
@@ -136,17 +182,16 @@ static double consolidate(const struct afis_prepared *s, const struct afis_prepa
         double px = al->c * s->x[i] - al->sn * s->y[i] + al->tx;
         double py = al->sn * s->x[i] + al->c * s->y[i] + al->ty;
         double dx = px - l->x[j], dy = py - l->y[j];
-        double ax = s->x[i] - s->x[i0], ay = s->y[i] - s->y[i0];
-        double tol = TOL_PX + TOL_GROWTH * sqrt(ax * ax + ay * ay);
+        double ax = s->x[i] - al->ox, ay = s->y[i] - al->oy;
+        double tol = t->px + t->growth * sqrt(ax * ax + ay * ay);
         if (dx * dx + dy * dy > tol * tol) continue;
-        if (angle_diff(s->a[i] + rot, l->a[j]) > TOL_ANGLE) continue;
+        if (angle_diff(s->a[i] + al->rot, l->a[j]) > t->angle) continue;
         used_s[i] = used_l[j] = 1;
-        if (paired) {
-            paired[k][0] = (uint8_t)i;
-            paired[k][1] = (uint8_t)j;
-        }
+        paired[k][0] = (uint8_t)i;
+        paired[k][1] = (uint8_t)j;
         k++;
-        w += pairs[p].sim;
+        int same = s->t[i] == l->t[j] || !s->t[i] || !l->t[j];
+        w += pairs[p].sim * (same ? 1.0 : TYPE_MISMATCH);
     }
     *count = k;
     return w;
@@ -181,10 +226,10 @@ static void overlap(const struct afis_prepared *s, const struct afis_prepared *l
  * 99th percentiles 2.7 .. 6.3 and decades 0.6 .. 1.6). The score is -log10 of the estimated
  * FMR over AFIS_SCORE_DECADES, clamped to 0..1; below the 99th percentile it rises linearly
  * from 0 at raw 0. */
-#define CAL_MU0 2.20
-#define CAL_MU1 0.090
-#define CAL_DEC0 0.55
-#define CAL_DEC1 0.020
+#define CAL_MU0 1.50
+#define CAL_MU1 0.165
+#define CAL_DEC0 0.50
+#define CAL_DEC1 0.022
 
 static double calibrate(double raw, int m)
 {
@@ -212,17 +257,43 @@ static double match(const struct afis_prepared *a, const struct afis_prepared *b
     struct pair pairs[MAX_PAIRS];
     int np = local_pairs(s, l, pairs);
     if (!np) return 0;
-    double best = 0;
-    int best_a = -1, best_k = 0;
-    struct align best_al = {0};
+    const struct tol coarse = {TOL_PX, TOL_GROWTH, TOL_ANGLE};
+    const struct tol fine = {FINE_PX, FINE_GROWTH, FINE_ANGLE};
+    uint8_t paired[AFIS_MAX_MINUTIAE][2];
+    double top_w[REFINE] = {0};
+    int top_a[REFINE], ntop = 0;
     for (int a0 = 0; a0 < np && a0 < ANCHORS; a0++) {
         struct align al;
         int k;
-        double w = consolidate(s, l, pairs, np, a0, &al, &k, NULL);
+        align_anchor(s, l, pairs[a0].i, pairs[a0].j, &al);
+        double w = consolidate(s, l, pairs, np, &al, &coarse, &k, paired);
+        if (k < 2) continue;
+        int q = ntop < REFINE ? ntop++ : REFINE - 1;
+        if (q == REFINE - 1 && ntop == REFINE && w <= top_w[q]) continue;
+        while (q > 0 && top_w[q - 1] < w) {
+            top_w[q] = top_w[q - 1];
+            top_a[q] = top_a[q - 1];
+            q--;
+        }
+        top_w[q] = w;
+        top_a[q] = a0;
+    }
+    double best = 0;
+    int best_k = 0, best_a = -1;
+    struct align best_al = {0};
+    for (int q = 0; q < ntop; q++) {
+        struct align al;
+        int k;
+        align_anchor(s, l, pairs[top_a[q]].i, pairs[top_a[q]].j, &al);
+        double w = consolidate(s, l, pairs, np, &al, &coarse, &k, paired);
+        for (int it = 0; it < FIT_ROUNDS; it++) {
+            align_fit(s, l, paired, k, &al);
+            w = consolidate(s, l, pairs, np, &al, &fine, &k, paired);
+        }
         if (w > best) {
             best = w;
-            best_a = a0;
             best_k = k;
+            best_a = q;
             best_al = al;
         }
     }
@@ -232,10 +303,8 @@ static double match(const struct afis_prepared *a, const struct afis_prepared *b
     int m = os < ol ? os : ol;
     double score = calibrate(best, m);
     if (d) {
-        uint8_t paired[AFIS_MAX_MINUTIAE][2];
         int k;
-        struct align al;
-        consolidate(s, l, pairs, np, best_a, &al, &k, paired);
+        consolidate(s, l, pairs, np, &best_al, &fine, &k, paired);
         d->score = score;
         d->raw = best;
         d->paired = k;

@@ -123,6 +123,7 @@ void mcc_prepare(const struct afis_template *t, struct afis_prepared *p)
         p->y[i] = (float)-t->m[i].y;
         double a = fmod(t->m[i].angle, TWO_PI);
         p->a[i] = (float)(a < 0 ? a + TWO_PI : a);
+        p->t[i] = (uint8_t)t->m[i].type;
     }
     for (int i = 0; i < n; i++) {
         cylinder(p, i, p->cyl[i]);
