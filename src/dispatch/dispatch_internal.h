@@ -146,7 +146,12 @@ int dsp_can_see_unit(struct dispatch *d, const struct auth_user *u, const struct
 struct unit *dsp_unit_of_user(struct dispatch *d, const char *name);
 int dsp_next_id(struct store_conn *c, const char *counter, long *out);
 
-/* incidents.c / units.c / routes.c */
+/* incidents.c / orders.c / units.c / extra.c */
+/* 1 if inc is open, dispatched or on scene. */
+int dsp_inc_active(const struct incident *inc);
+/* Replies with incident id as it now is in the model. */
+int dsp_reply_live(struct dispatch *d, struct http_response *resp, const char *id);
+int dsp_order_routes(struct dispatch *d, struct http_router *r);
 int dsp_incident_routes(struct dispatch *d, struct http_router *r);
 int dsp_unit_routes(struct dispatch *d, struct http_router *r);
 int dsp_extra_routes(struct dispatch *d, struct http_router *r);
