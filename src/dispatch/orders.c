@@ -11,18 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An order's body {"units":[ID…]} for a dispatcher: *arr is borrowed from req->json. */
+static int order_units(const struct http_request *req, const char *what, json_t **arr)
+{
+    if (!auth_can(&req->user, AUTH_DISPATCH_ORDER))
+        return kt_fail(KT_EFORBIDDEN, "role %s may not %s units", req->user.role, what);
+    static const char *const f[] = {"units", NULL};
+    int rc = req->json ? http_json_only(req->json, what, f) : kt_fail(KT_EINVAL, "body required");
+    if (!rc) rc = body_str_array(req->json, "units", CHG_MAXU, 15, arr);
+    return rc;
+}
+
 /* POST /incidents/:id/dispatch {"units":[…]}: every unit must be available, or nothing
  * changes. Sends each unit its order. */
 static int post_dispatch(void *ctx, struct http_request *req, struct http_response *resp)
 {
     struct dispatch *d = ctx;
-    if (!auth_can(&req->user, AUTH_DISPATCH_ORDER))
-        return kt_fail(KT_EFORBIDDEN, "role %s may not dispatch", req->user.role);
-    static const char *const f[] = {"units", NULL};
     json_t *arr = NULL;
-    int rc =
-        req->json ? http_json_only(req->json, "dispatch", f) : kt_fail(KT_EINVAL, "body required");
-    if (!rc) rc = body_str_array(req->json, "units", CHG_MAXU, 15, &arr);
+    int rc = order_units(req, "dispatch", &arr);
     if (rc) return rc;
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
@@ -114,13 +120,8 @@ static void release_unit(struct incident *inc, struct unit *un, int64_t now)
 static int post_release(void *ctx, struct http_request *req, struct http_response *resp)
 {
     struct dispatch *d = ctx;
-    if (!auth_can(&req->user, AUTH_DISPATCH_ORDER))
-        return kt_fail(KT_EFORBIDDEN, "role %s may not release units", req->user.role);
-    static const char *const f[] = {"units", NULL};
     json_t *arr = NULL;
-    int rc =
-        req->json ? http_json_only(req->json, "release", f) : kt_fail(KT_EINVAL, "body required");
-    if (!rc) rc = body_str_array(req->json, "units", CHG_MAXU, 15, &arr);
+    int rc = order_units(req, "release", &arr);
     if (rc) return rc;
     struct chg c;
     rc = chg_begin(d, &req->user, req->params[0], &c);
@@ -218,8 +219,8 @@ static int post_merge(void *ctx, struct http_request *req, struct http_response 
         /* The survivor is written in the same change, so it must be one u may change. */
         pthread_rwlock_rdlock(&d->rw);
         struct incident *t = dsp_inc_find(d, into);
-        int ok = t && dsp_inc_active(t) && dsp_can_see_inc(d, &req->user, t) && !dsp_inc_remote(d, t) &&
-                 strcmp(t->agency, req->user.agency) == 0;
+        int ok = t && dsp_inc_active(t) && dsp_can_see_inc(d, &req->user, t) &&
+                 !dsp_inc_remote(d, t) && strcmp(t->agency, req->user.agency) == 0;
         pthread_rwlock_unlock(&d->rw);
         if (!ok)
             rc = kt_fail(KT_ENOTFOUND, "no active incident %.40s of yours to merge into", into);
