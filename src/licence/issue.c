@@ -405,6 +405,16 @@ static int finish_change(struct licence *l, struct store_conn *c, int rc)
     return rc;
 }
 
+/* Takes a connection and begins a write that may append audit entries; end it with
+ * finish_change(). On failure the connection is already returned. */
+static int begin_change(struct licence *l, struct store_conn **c)
+{
+    store_get(l->st, c);
+    int rc = audit_tx_begin(l->au, *c);
+    if (rc) store_put(l->st, *c);
+    return rc;
+}
+
 int licence_renew(struct licence *l, const struct auth_user *u, const char *number, json_t *body,
                   json_t **out)
 {
@@ -415,11 +425,7 @@ int licence_renew(struct licence *l, const struct auth_user *u, const char *numb
         (rc = http_json_str(body, "early_reason", 0, 200, &early)))
         return rc;
     struct store_conn *c;
-    store_get(l->st, &c);
-    if ((rc = audit_tx_begin(l->au, c))) {
-        store_put(l->st, c);
-        return rc;
-    }
+    if ((rc = begin_change(l, &c))) return rc;
     struct lic_row r;
     json_t *h = NULL;
     if ((rc = load_for_change(c, number, &r, &h, 0))) return finish_change(l, c, rc);
@@ -498,11 +504,7 @@ int licence_reissue(struct licence *l, const struct auth_user *u, const char *nu
     if (!renumber && strcmp(reason, "damaged") != 0)
         return kt_fail(KT_EINVAL, "reason: must be lost, stolen or damaged");
     struct store_conn *c;
-    store_get(l->st, &c);
-    if ((rc = audit_tx_begin(l->au, c))) {
-        store_put(l->st, c);
-        return rc;
-    }
+    if ((rc = begin_change(l, &c))) return rc;
     struct lic_row r;
     json_t *h = NULL;
     if ((rc = load_for_change(c, number, &r, &h, 0))) return finish_change(l, c, rc);
@@ -555,11 +557,7 @@ int licence_surrender(struct licence *l, const struct auth_user *u, const char *
     struct licence_number ln;
     if ((rc = licence_number_parse(number, strlen(number), &ln))) return rc;
     struct store_conn *c;
-    store_get(l->st, &c);
-    if ((rc = audit_tx_begin(l->au, c))) {
-        store_put(l->st, c);
-        return rc;
-    }
+    if ((rc = begin_change(l, &c))) return rc;
     struct lic_row r;
     if ((rc = lic_load_number(c, ln.digits, &r))) return finish_change(l, c, rc);
     if (strcmp(r.status, "valid") != 0 && strcmp(r.status, "suspended") != 0)
