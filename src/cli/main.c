@@ -30,7 +30,9 @@ static void usage(FILE *f)
         "                            a driver's point history (JSON) to its disposition\n"
         "  afis extract IMAGE OUT.iso | afis match A B | afis search PROBE GALLERY...\n"
         "  afis synth OUTDIR [--fingers N] [--impressions N] [--latent] [--seed S]\n"
-        "                            fingerprints offline (ISO/ANSI templates; see docs/afis.md)\n",
+        "                            fingerprints offline (ISO/ANSI templates; see docs/afis.md)\n"
+        "  image body|cat|stat IMAGE [ADDR] [--offset SECTORS]\n"
+        "                            forensic examination of a disk image (docs/forensics.md)\n",
         f);
 }
 
@@ -48,6 +50,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "licence") == 0) return cmd_licence(argc - 1, argv + 1);
     if (strcmp(cmd, "afis") == 0) return cmd_afis(argc - 1, argv + 1);
+    if (strcmp(cmd, "image") == 0) return cmd_image(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;
