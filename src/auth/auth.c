@@ -57,6 +57,7 @@ static const struct {
     {"fingerprint_examiner",
      1u << AUTH_AFIS_SEARCH | 1u << AUTH_AFIS_ENROL | 1u << AUTH_AFIS_VERIFY},
     {"afis_partner", 1u << AUTH_AFIS_PARTNER},
+    {"forensic_examiner", 1u << AUTH_FORENSICS_EXAM},
 };
 
 int auth_role_valid(const char *role)

@@ -44,6 +44,7 @@ enum auth_perm {
     AUTH_AFIS_ENROL,      /* enrol tenprints and latents */
     AUTH_AFIS_VERIFY,     /* record an examiner's verification decision */
     AUTH_AFIS_PARTNER,    /* a partner agency's system: ANSI/NIST search transactions */
+    AUTH_FORENSICS_EXAM, /* 電磁的記録の解析: register examinations and findings, read them */
 };
 
 struct auth_user {

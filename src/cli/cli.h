@@ -7,6 +7,7 @@
 #include "records/records.h"
 #include "store/store.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 /* The platform services over one data directory (or --db URL). */
@@ -27,6 +28,17 @@ void platform_close(struct platform *p);
 
 /* Reads one line (the password) from standard input into out, without the newline. */
 int cli_read_password(char *out, size_t cap);
+/* Sends method server+path with body (borrowed, may be NULL) and token (may be NULL). *status
+ * is the HTTP status; *out the parsed JSON reply (caller decrefs). A 4xx/5xx answer is an error
+ * whose message is the server's. Needs curl_global_init() by the caller. */
+int cli_call(const char *server, const char *method, const char *path, const char *token,
+             json_t *body, long *status, json_t **out);
+/* The client's session: KEITSU_TOKEN if set, else a login as user with the password read from
+ * standard input (*logged_in = 1). token receives the bearer token. */
+int cli_session_open(const char *server, const char *user, char token[128], int *logged_in);
+/* Logs out again if cli_session_open() logged in, keeping rc's error message. */
+void cli_session_close(const char *server, const char *token, int logged_in, int rc);
+
 /* Prints "keitsu: <message>" for code and returns the exit status 1. */
 int cli_fail(int code);
 
@@ -60,6 +72,8 @@ int cmd_licence(int argc, char **argv);
 int cmd_afis(int argc, char **argv);
 /* keitsu image <subcommand> (cmd_image.c): forensic examination of an evidence image. */
 int cmd_image(int argc, char **argv);
+/* keitsu image register (cmd_image_register.c): findings to a case on the platform. */
+int cmd_image_register(int argc, char **argv);
 
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed

@@ -5,62 +5,9 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
-{
-    struct kt_buf *b = ud;
-    return kt_buf_append(b, ptr, size * n) ? 0 : size * n;
-}
-
-/* POSTs or DELETEs JSON to server+path. *out receives the parsed reply (caller decrefs). */
-static int call(const char *server, const char *method, const char *path, const char *token,
-                json_t *body, long *status, json_t **out)
-{
-    CURL *c = curl_easy_init();
-    if (!c) return kt_fail(KT_ENOMEM, "curl init failed");
-    char url[2048], auth[128];
-    snprintf(url, sizeof url, "%s%s", server, path);
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    if (token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        h = curl_slist_append(h, auth);
-    }
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    struct kt_buf b;
-    kt_buf_init(&b, 16 * 1024 * 1024);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (text) curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    CURLcode cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    free(text);
-    if (cc != CURLE_OK) {
-        kt_buf_free(&b);
-        return kt_fail(KT_EIO, "cannot reach %s: %s", server, curl_easy_strerror(cc));
-    }
-    *out = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
-    kt_buf_free(&b);
-    if (!*out) return kt_fail(KT_EIO, "server sent a reply that is not JSON (HTTP %ld)", *status);
-    if (*status >= 400) {
-        const char *msg =
-            json_string_value(json_object_get(json_object_get(*out, "error"), "message"));
-        int rc = kt_fail(KT_EINVAL, "HTTP %ld: %s", *status, msg ? msg : "error");
-        json_decref(*out);
-        *out = NULL;
-        return rc;
-    }
-    return 0;
-}
 
 static const char *str(json_t *o, const char *k)
 {
@@ -185,27 +132,10 @@ int cmd_query(int argc, char **argv)
     int logged_in = 0, rc = 0;
     long status;
     json_t *reply = NULL;
-    if (getenv("KEITSU_TOKEN")) {
-        snprintf(token, sizeof token, "%s", getenv("KEITSU_TOKEN"));
-    } else if (user) {
-        char pw[1100];
-        if ((rc = cli_read_password(pw, sizeof pw))) goto out;
-        json_t *login = json_pack("{s:s,s:s}", "user", user, "password", pw);
-        sodium_memzero(pw, sizeof pw);
-        rc = call(server, "POST", "/api/v1/sessions", NULL, login, &status, &reply);
-        json_decref(login);
-        if (rc) goto out;
-        snprintf(token, sizeof token, "%s", str(reply, "token"));
-        json_decref(reply);
-        reply = NULL;
-        logged_in = 1;
-    } else {
-        rc = kt_fail(KT_EAUTH, "set KEITSU_TOKEN or give --user NAME (password on stdin)");
-        goto out;
-    }
+    if ((rc = cli_session_open(server, user, token, &logged_in))) goto out;
     char path[64];
     snprintf(path, sizeof path, "/api/v1/query/%s", kind);
-    rc = call(server, "POST", path, token, body, &status, &reply);
+    rc = cli_call(server, "POST", path, token, body, &status, &reply);
     if (!rc) {
         if (as_json) {
             char *t = json_dumps(reply, JSON_INDENT(2));
@@ -216,14 +146,7 @@ int cmd_query(int argc, char **argv)
         }
     }
     json_decref(reply);
-    if (logged_in) {
-        json_t *r2 = NULL;
-        char saved[512];
-        snprintf(saved, sizeof saved, "%s", kt_errmsg());
-        if (call(server, "DELETE", "/api/v1/sessions", token, NULL, &status, &r2) == 0)
-            json_decref(r2);
-        kt_fail(rc, "%s", saved);
-    }
+    cli_session_close(server, token, logged_in, rc);
 out:
     json_decref(body);
     curl_global_cleanup();

@@ -5,6 +5,7 @@
 #include "bus/bus.h"
 #include "cli/cli.h"
 #include "dispatch/dispatch.h"
+#include "forensics/exams.h"
 #include "http/api.h"
 #include "http/http.h"
 #include "licence/licence.h"
@@ -56,6 +57,7 @@ static int demo_users(struct platform *p, FILE *out)
         {"examiner", "licence_examiner", "警視庁", NULL},
         {"disposer", "disposition_officer", "警視庁", NULL},
         {"kanshiki", "fingerprint_examiner", "警視庁", NULL},
+        {"kaiseki", "forensic_examiner", "警視庁", NULL},
     };
     char path[1100];
     snprintf(path, sizeof path, "%s/demo-credentials", p->data_dir);
@@ -215,13 +217,17 @@ int cmd_serve(int argc, char **argv)
     struct serve_live live = {0};
     struct licence *lic = NULL;
     struct afis_service *afis = NULL;
+    struct forensics_exams *exams = NULL;
     if ((rc = http_router_create(&router)) || (rc = http_api_routes(&api, router)) ||
         (rc = records_routes(p.records, router)) || (rc = licence_points_routes(router, p.audit)) ||
         (rc = serve_licence_setup(&p, router, demo, demo_holders, &lic)) ||
         (rc = serve_afis_setup(&p, router, &afis)) ||
+        (rc = forensics_exams_open(p.st, p.audit, &exams)) ||
+        (rc = forensics_exams_routes(exams, router)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
         (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
         http_router_free(router);
+        forensics_exams_close(exams);
         afis_service_close(afis);
         licence_close(lic);
         dispatch_close(live.dispatch);
@@ -255,6 +261,7 @@ int cmd_serve(int argc, char **argv)
     http_router_free(router);
     licence_close(lic);
     afis_service_close(afis);
+    forensics_exams_close(exams);
     dispatch_close(live.dispatch);
     bus_close(live.bus);
     platform_close(&p);

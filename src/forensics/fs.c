@@ -46,7 +46,8 @@ void forensics_diag_add(struct forensics_diag *d, const char *fmt, ...)
 
 void forensics_diag_free(struct forensics_diag *d)
 {
-    for (size_t i = 0; i < d->n; i++) free(d->msgs[i]);
+    for (size_t i = 0; i < d->n; i++)
+        free(d->msgs[i]);
     free(d->msgs);
     memset(d, 0, sizeof *d);
 }

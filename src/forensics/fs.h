@@ -32,19 +32,19 @@ enum forensics_name_state {
 /* One name found by a walk: one line of `fls -r -m /`. All pointers are borrowed from the
  * parser and valid only during the callback. */
 struct forensics_entry {
-    const char *path;   /* from the root with a leading '/', UTF-8, as fls prints it before any
-                           " (deleted)" suffix: "/dir/a.txt", "/$MFT", "/a.txt:stream",
-                           "/$AttrDef ($FILE_NAME)", "/$OrphanFiles/OrphanFile-42" */
-    const char *addr;   /* the metadata address as fls prints it: "12", "4-128-1" */
-    uint64_t meta;      /* the numeric metadata address (inode, MFT entry, directory-entry
-                           address) */
+    const char *path; /* from the root with a leading '/', UTF-8, as fls prints it before any
+                         " (deleted)" suffix: "/dir/a.txt", "/$MFT", "/a.txt:stream",
+                         "/$AttrDef ($FILE_NAME)", "/$OrphanFiles/OrphanFile-42" */
+    const char *addr; /* the metadata address as fls prints it: "12", "4-128-1" */
+    uint64_t meta;    /* the numeric metadata address (inode, MFT entry, directory-entry
+                         address) */
     enum forensics_name_state state;
-    char mode[16];      /* TSK's mode text: name type '/' meta type and permissions,
-                           "r/rrwxrwxrwx", "d/drwxr-xr-x", "-/rrwxrwxrwx" */
+    char mode[16]; /* TSK's mode text: name type '/' meta type and permissions,
+                      "r/rrwxrwxrwx", "d/drwxr-xr-x", "-/rrwxrwxrwx" */
     uint64_t uid, gid;
     uint64_t size;
     struct forensics_time atime, mtime, ctime, crtime;
-    int is_dir;         /* the metadata is a directory */
+    int is_dir; /* the metadata is a directory */
 };
 
 /* Walk callback: return 0 to go on, non-zero to stop the walk (the walk returns that value). */

@@ -90,7 +90,10 @@ int forensics_image_read(struct forensics_image *img, uint64_t off, void *buf, s
     return 0;
 }
 
-uint64_t forensics_image_size(const struct forensics_image *img) { return img->size; }
+uint64_t forensics_image_size(const struct forensics_image *img)
+{
+    return img->size;
+}
 const char *forensics_image_format(const struct forensics_image *img)
 {
     (void)img;

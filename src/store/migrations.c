@@ -168,6 +168,23 @@ static const struct migration migrations[] = {
      "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
      " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
      NULL},
+    /* 6: forensic examinations (電磁的記録の解析) registered from `keitsu image register`: the
+     * evidence's hashes and the findings (hash, keyword and YARA hits, carved files) an
+     * examiner reports to a case. Findings are only ever added. */
+    {6,
+     "CREATE TABLE forensic_exams ("
+     " id TEXT PRIMARY KEY, case_number TEXT NOT NULL, title TEXT NOT NULL,"
+     " agency TEXT NOT NULL, evidence_name TEXT NOT NULL, evidence_size BIGINT NOT NULL,"
+     " evidence_md5 TEXT, evidence_sha1 TEXT, evidence_sha256 TEXT NOT NULL,"
+     " findings BIGINT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL);"
+     "CREATE INDEX forensic_exams_case ON forensic_exams(case_number);"
+     "CREATE TABLE forensic_findings ("
+     " exam_id TEXT NOT NULL REFERENCES forensic_exams(id), seq BIGINT NOT NULL,"
+     " kind TEXT NOT NULL, path TEXT, addr TEXT, image_offset BIGINT, length BIGINT,"
+     " detail TEXT, sha256 TEXT, added_by TEXT NOT NULL, added_at TEXT NOT NULL,"
+     " PRIMARY KEY (exam_id, seq));"
+     "INSERT INTO id_counters VALUES ('forensic_exam', 0);",
+     NULL, NULL},
 };
 
 static int apply(struct store_conn *c, enum store_kind kind, const struct migration *m)

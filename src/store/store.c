@@ -253,3 +253,15 @@ oom:
     free(buf);
     return NULL;
 }
+
+int store_counter_next(struct store_conn *c, const char *type, long *out)
+{
+    struct store_rows *rows = NULL;
+    const char *p[] = {type};
+    long n = store_exec(c, "UPDATE id_counters SET next = next + 1 WHERE type = ? RETURNING next",
+                        1, p, &rows);
+    if (n < 0) return (int)n;
+    *out = store_rows_count(rows) ? strtol(store_rows_get(rows, 0, 0), NULL, 10) : 0;
+    store_rows_free(rows);
+    return *out >= 1 ? 0 : kt_fail(KT_ESTORE, "id counter %s missing", type);
+}

@@ -48,6 +48,10 @@ int store_rollback(struct store_conn *c);
 long store_exec(struct store_conn *c, const char *sql, int n, const char *const *params,
                 struct store_rows **rows);
 
+/* Advances the id counter type (a row of id_counters) by one inside the open transaction and
+ * writes the new value to *out (>= 1). KT_ESTORE if the counter is missing. */
+int store_counter_next(struct store_conn *c, const char *type, long *out);
+
 /* Runs several ';'-separated statements without parameters (migrations, setup). */
 int store_exec_script(struct store_conn *c, const char *sql);
 
