@@ -2,7 +2,8 @@
 #include "base/err.h"
 #include "forensics/fs.h"
 
-static int open_fs(struct forensics_image *img, uint64_t off, struct forensics_diag *diag, void **fs)
+static int open_fs(struct forensics_image *img, uint64_t off, struct forensics_diag *diag,
+                   void **fs)
 {
     (void)img;
     (void)off;
