@@ -254,7 +254,8 @@ int fat_names_add(struct fat_names *ns, const char *name, uint64_t meta, enum fa
 
 void fat_names_free(struct fat_names *ns)
 {
-    for (size_t i = 0; i < ns->n; i++) free(ns->v[i].name);
+    for (size_t i = 0; i < ns->n; i++)
+        free(ns->v[i].name);
     free(ns->v);
     memset(ns, 0, sizeof *ns);
 }
@@ -313,7 +314,7 @@ int fat_meta_get(struct fatfs *fs, uint64_t inum, struct fat_meta *m)
     }
     if (inum == fs->mbr_inum) {
         meta_virtual(m, inum, FMT_VIRT, "$MBR");
-        m->size = 512;
+        m->size = m->valid_len = 512;
         m->first_clust = 0;
         return 0;
     }
@@ -321,7 +322,7 @@ int fat_meta_get(struct fatfs *fs, uint64_t inum, struct fat_meta *m)
         int second = inum == fs->fat2_inum && inum != fs->fat1_inum;
         meta_virtual(m, inum, FMT_VIRT, second ? "$FAT2" : "$FAT1");
         m->first_clust = fs->firstfatsect + (second ? fs->sectperfat : 0);
-        m->size = fs->sectperfat * fs->ssize;
+        m->size = m->valid_len = fs->sectperfat * fs->ssize;
         return 0;
     }
     if (inum == fs->orphan_inum) {
@@ -429,14 +430,12 @@ int fat_runs_get(struct fatfs *fs, const struct fat_meta *m, struct fat_runs *r)
         uint64_t s = fat_clust_to_sect(fs, c);
         if (c < 2 || c > fs->lastclust || s + fs->csize - 1 > fs->last_block) {
             forensics_diag_add(fs->diag, "%s: entry %llu: cluster %llu is past the volume",
-                               fat_op_type(fs), (unsigned long long)m->addr,
-                               (unsigned long long)c);
+                               fat_op_type(fs), (unsigned long long)m->addr, (unsigned long long)c);
             break;
         }
         if (seen[c / 8] & (1u << (c % 8))) {
             forensics_diag_add(fs->diag, "%s: entry %llu: cluster chain loops at cluster %llu",
-                               fat_op_type(fs), (unsigned long long)m->addr,
-                               (unsigned long long)c);
+                               fat_op_type(fs), (unsigned long long)m->addr, (unsigned long long)c);
             break;
         }
         seen[c / 8] |= (uint8_t)(1u << (c % 8));
@@ -485,18 +484,19 @@ int fat_dir_open(struct fatfs *fs, uint64_t inum, struct fat_names *out)
         if (fat_read(fs, r.v[i].sect * fs->ssize, buf + k * fs->ssize, take * fs->ssize)) {
             /* Keep the sectors that can be read. */
             uint64_t j = 0;
-            while (j < take &&
-                   !fat_read(fs, (r.v[i].sect + j) * fs->ssize, buf + (k + j) * fs->ssize,
-                             fs->ssize))
+            while (j < take && !fat_read(fs, (r.v[i].sect + j) * fs->ssize,
+                                         buf + (k + j) * fs->ssize, fs->ssize))
                 j++;
-            for (uint64_t q = 0; q < j; q++) secs[k + q] = r.v[i].sect + q;
+            for (uint64_t q = 0; q < j; q++)
+                secs[k + q] = r.v[i].sect + q;
             k += j;
             forensics_diag_add(fs->diag, "%s: directory %llu: sector %llu is beyond the image",
                                fat_op_type(fs), (unsigned long long)inum,
                                (unsigned long long)(r.v[i].sect + j));
             break;
         }
-        for (uint64_t q = 0; q < take; q++) secs[k + q] = r.v[i].sect + q;
+        for (uint64_t q = 0; q < take; q++)
+            secs[k + q] = r.v[i].sect + q;
         k += take;
     }
     fat_runs_free(&r);

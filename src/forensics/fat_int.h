@@ -47,7 +47,7 @@ struct fat_meta {
     int contiguous;       /* exFAT "no FAT chain": clusters follow each other */
     uint64_t valid_len;   /* exFAT valid data length (== size for FAT) */
     struct forensics_time atime, mtime, ctime, crtime;
-    uint8_t attrib;       /* FAT attribute byte (exFAT: the low byte of its attributes) */
+    uint8_t attrib;           /* FAT attribute byte (exFAT: the low byte of its attributes) */
     char name2[FAT_NAME_MAX]; /* the name stored in the entry itself, for orphans; may be "" */
 };
 

@@ -43,22 +43,19 @@ int fat_op_read(void *h, const char *addr, forensics_data_fn fn, void *ctx)
         fat_runs_free(&r);
         return KT_ENOMEM;
     }
-    uint64_t off = 0, size = m.size, valid = m.valid_len < m.size ? m.valid_len : m.size;
+    /* As icat: the whole size, also past an exFAT valid data length (stale bytes are evidence). */
+    uint64_t off = 0, size = m.size;
     for (size_t i = 0; i < r.n && off < size && rc == 0; i++) {
         uint64_t pos = r.v[i].sect * fs->ssize, left = r.v[i].len * fs->ssize;
         while (left && off < size && rc == 0) {
             size_t n = (size_t)(left < CHUNK ? left : CHUNK);
             if (n > size - off) n = (size_t)(size - off);
             if (fat_read(fs, pos, buf, n)) {
-                forensics_diag_add(fs->diag, "%s: entry %s: data at sector %llu is beyond the "
-                                             "image; zeros given",
-                                   fat_op_type(fs), addr,
-                                   (unsigned long long)(pos / fs->ssize));
+                forensics_diag_add(fs->diag,
+                                   "%s: entry %s: data at sector %llu is beyond the "
+                                   "image; zeros given",
+                                   fat_op_type(fs), addr, (unsigned long long)(pos / fs->ssize));
                 memset(buf, 0, n);
-            }
-            if (off + n > valid) { /* exFAT: past the valid data length reads as zeros */
-                size_t z = off >= valid ? 0 : (size_t)(valid - off);
-                memset(buf + z, 0, n - z);
             }
             rc = fn(ctx, off, buf, n);
             off += n;
@@ -98,15 +95,14 @@ int fat_op_stat(void *h, const char *addr, struct kt_buf *out)
                   (unsigned long long)m.addr);
     kt_buf_json_str(out, m.name2);
     kt_buf_printf(out, ",\"type\":\"%s\",\"allocated\":%s,\"mode\":\"%03o\",\"size\":%llu",
-                  types[m.type], m.alloc ? "true" : "false", m.mode,
-                  (unsigned long long)m.size);
+                  types[m.type], m.alloc ? "true" : "false", m.mode, (unsigned long long)m.size);
     if (fs->kind == FAT_EXFAT)
         kt_buf_printf(out, ",\"valid_data_length\":%llu,\"no_fat_chain\":%s",
                       (unsigned long long)m.valid_len, m.contiguous ? "true" : "false");
     if (m.type == FMT_REG || m.type == FMT_DIR) {
         kt_buf_printf(out, ",\"attributes\":\"0x%02x\",\"attribute_names\":[", m.attrib);
-        static const char *an[] = {"read_only", "hidden", "system", "volume_label",
-                                   "directory", "archive"};
+        static const char *an[] = {"read_only",    "hidden",    "system",
+                                   "volume_label", "directory", "archive"};
         int first = 1;
         for (int i = 0; i < 6; i++)
             if (m.attrib & (1u << i)) {

@@ -46,7 +46,8 @@ static int aset_add(struct aset *s, uint64_t a)
         for (size_t i = 0; i < s->cap; i++) {
             if (!s->v[i]) continue;
             size_t j = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
-            while (v[j]) j = (j + 1) & (cap - 1);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
             v[j] = s->v[i];
         }
         free(s->v);
@@ -54,7 +55,8 @@ static int aset_add(struct aset *s, uint64_t a)
         s->cap = cap;
     }
     size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-    while (s->v[i]) i = (i + 1) & (s->cap - 1);
+    while (s->v[i])
+        i = (i + 1) & (s->cap - 1);
     s->v[i] = a;
     s->n++;
     return 0;
@@ -134,7 +136,8 @@ static int walk_names(struct walker *w, uint64_t dir, const struct fat_names *ns
         if (!dir_name || !dir_meta || !(nm->alloc || !m.alloc) || is_dot(nm->name)) continue;
         if (nm->meta_addr == fs->orphan_inum && w->no_orphan) continue;
         int seen = 0;
-        for (int d = 0; d < w->depth; d++) seen |= w->stack[d] == nm->meta_addr;
+        for (int d = 0; d < w->depth; d++)
+            seen |= w->stack[d] == nm->meta_addr;
         if (seen) {
             forensics_diag_add(fs->diag, "%s: directory loop: %s%s refers back to entry %llu",
                                fat_op_type(fs), w->path, nm->name,
@@ -208,7 +211,7 @@ static int print_fn(struct walker *w, const struct fat_name *nm, const struct fa
     char addr[24];
     snprintf(addr, sizeof addr, "%llu", (unsigned long long)nm->meta_addr);
     struct forensics_entry e = {.path = path, .addr = addr, .meta = nm->meta_addr};
-    e.state = nm->alloc ? FORENSICS_ALLOCATED
+    e.state = nm->alloc       ? FORENSICS_ALLOCATED
               : m && m->alloc ? FORENSICS_DELETED_REALLOC
                               : FORENSICS_DELETED;
     e.mode[0] = name_type_ch[nm->type];
@@ -361,14 +364,13 @@ int fat_orphans(struct fatfs *fs, const struct fat_names **out)
     struct hunt h = {.fs = fs, .out = &fs->orphans};
     size_t nbits = (size_t)((fs->block_count + 7) / 8);
     if (nbits == 0 || nbits > (128u << 20)) {
-        forensics_diag_add(fs->diag, "%s: volume too large for the orphan search",
-                           fat_op_type(fs));
+        forensics_diag_add(fs->diag, "%s: volume too large for the orphan search", fat_op_type(fs));
         return -1;
     }
     uint8_t *dirbits = calloc(nbits, 1);
     if (!dirbits) return -1;
-    struct walker w = {.fs = fs, .fn = collect_fn, .no_orphan = 1, .named = &h.named,
-                       .dirbits = dirbits};
+    struct walker w = {
+        .fs = fs, .fn = collect_fn, .no_orphan = 1, .named = &h.named, .dirbits = dirbits};
     struct fat_meta root;
     if (fat_meta_get(fs, FAT_ROOT_INUM, &root) == 0) mark_runs(&w, &root);
     walk_from(&w, FAT_ROOT_INUM);
