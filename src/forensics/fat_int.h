@@ -195,4 +195,23 @@ void fat_op_close(void *fs);
 /* The orphan files (names in $OrphanFiles), found once. */
 int fat_orphans(struct fatfs *fs, const struct fat_names **out);
 
+/* --- fat_check.c ------------------------------------------------------------------------ */
+
+/* What fat_exercise() saw; body (optional, borrowed) receives the body lines. */
+struct fat_exercise {
+    struct kt_buf *body;
+    size_t max_reads; /* read and stat at most this many of the listed addresses */
+    int opened;
+    size_t entries, diags, malformed; /* malformed: an answer that breaks the fs.h contract */
+    uint64_t bytes, unalloc_bytes;
+    uint64_t last_end, range_end;
+    char type[8];
+};
+
+/* Opens the n bytes at data with ops (fat or exfat), walks, reads and stats the listed
+ * addresses, lists the unallocated ranges and closes: for tests and fuzz targets. Returns what
+ * open returned. */
+int fat_exercise(const struct forensics_fs_ops *ops, const void *data, size_t n,
+                 struct fat_exercise *r);
+
 #endif
