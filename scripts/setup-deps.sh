@@ -19,6 +19,7 @@ PACKAGES=(
     libxml2-dev libnats-dev nats-server libjs-leaflet chromium chromium-driver libpng-dev
     libewf-dev libyara-dev libssl-dev xz-utils sleuthkit foremost testdisk forensics-samples-all
     postgresql postgresql-contrib postgresql-15-postgis-3 python3 curl sqlite3 wrk
+    dosfstools mtools exfatprogs
 )
 
 log() { printf '[setup-deps] %s\n' "$*"; }
