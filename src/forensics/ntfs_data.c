@@ -146,6 +146,7 @@ int ntfs_attr_read(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, for
                    void *ctx)
 {
     if (a->resident) return a->data_len ? fn(ctx, 0, a->data, a->data_len) : 0;
+    if (a->nruns == 0) return 0; /* as icat: no runs (e.g. $BadClus:$Bad), no content */
     uint64_t total = slack ? a->alloc : a->size;
     uint64_t extent = a->nruns ? a->runs[a->nruns - 1].vcn + a->runs[a->nruns - 1].len : 0;
     if (extent < fs->total_clusters) extent = fs->total_clusters;
