@@ -28,7 +28,7 @@ PARTITIONS = [
 
 # The families whose parser is in place; the compatibility tests cover these (a family joins
 # the list in the commit that makes its parser pass them).
-IMPLEMENTED = {"fat", "exfat", "ntfs"}
+IMPLEMENTED = {"fat", "exfat", "ntfs", "ext"}
 
 
 def need_tools():
