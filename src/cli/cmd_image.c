@@ -13,7 +13,8 @@
 
 static int usage(void)
 {
-    fputs("usage: keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
+    fputs("usage: keitsu image info IMAGE                     format, size, segments, metadata\n"
+          "       keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
           "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
           "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n",
           stderr);
@@ -55,7 +56,8 @@ static int parse_args(int argc, char **argv, int want_addr, struct args *a)
 
 static void print_diag(const struct forensics_diag *d)
 {
-    for (size_t i = 0; i < d->n; i++) fprintf(stderr, "keitsu: warning: %s\n", d->msgs[i]);
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "keitsu: warning: %s\n", d->msgs[i]);
     if (d->dropped) fprintf(stderr, "keitsu: warning: %zu more not shown\n", d->dropped);
 }
 
@@ -145,10 +147,32 @@ static int cmd_stat(int argc, char **argv)
     return rc == 0 ? 0 : cli_fail(rc);
 }
 
+static int cmd_info(int argc, char **argv)
+{
+    struct args a;
+    if (parse_args(argc, argv, 0, &a) != 0) return usage();
+    struct forensics_image *img;
+    int rc = forensics_image_open(a.image, &img);
+    if (rc != 0) return cli_fail(rc);
+    uint64_t size = forensics_image_size(img);
+    uint32_t ss = forensics_image_sector_size(img);
+    printf("format: %s\nsize: %llu bytes (%llu sectors of %u)\nsegments: %zu\n",
+           forensics_image_format(img), (unsigned long long)size, (unsigned long long)(size / ss),
+           ss, forensics_image_segments(img));
+    for (size_t i = 0; i < forensics_image_segments(img); i++)
+        printf("  %s\n", forensics_image_segment(img, i));
+    const char *k, *v;
+    for (size_t i = 0; forensics_image_meta(img, i, &k, &v) == 0; i++)
+        printf("%s: %s\n", k, v);
+    forensics_image_close(img);
+    return 0;
+}
+
 int cmd_image(int argc, char **argv)
 {
     if (argc < 2) return usage();
     const char *sub = argv[1];
+    if (strcmp(sub, "info") == 0) return cmd_info(argc - 1, argv + 1);
     if (strcmp(sub, "body") == 0) return cmd_body(argc - 1, argv + 1);
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);
