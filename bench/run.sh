@@ -12,6 +12,8 @@
 #                                    wrk against keitsu serve)
 #   licence   bench/run_licence.sh   driver-licence registry: load, checks, assessments, and
 #                                    checks over HTTP (bench_licence, wrk against keitsu serve)
+#   hash      bench/run_hash.sh      whole-image hashing: keitsu image hash against sha256sum,
+#                                    sha1sum and md5sum on the same file
 #
 #   bench/run.sh [BUILD_DIR]                      (make bench calls it with build/)
 #
@@ -22,7 +24,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
-ALL=(assess geo dispatch afis query licence)
+ALL=(assess geo dispatch afis query licence hash)
 
 IFS=', ' read -r -a named <<<"${BENCH_ONLY:-${ALL[*]}}"
 sections=()

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "forensics/body.h"
 #include "forensics/fs.h"
+#include "forensics/hash.h"
 #include "forensics/image.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 static int usage(void)
 {
     fputs("usage: keitsu image info IMAGE                     format, size, segments, metadata\n"
+          "       keitsu image hash IMAGE                     MD5, SHA-1, SHA-256 (checks E01's)\n"
           "       keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
           "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
           "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n",
@@ -168,11 +170,42 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* Prints the three hashes; for an E01 compares with the MD5 (and SHA-1) stored at
+ * acquisition: exit status 1 on a mismatch. */
+static int cmd_hash(int argc, char **argv)
+{
+    struct args a;
+    if (parse_args(argc, argv, 0, &a) != 0) return usage();
+    struct forensics_image *img;
+    int rc = forensics_image_open(a.image, &img);
+    if (rc != 0) return cli_fail(rc);
+    struct forensics_hashes h;
+    rc = forensics_hash_image(img, &h);
+    int bad = 0;
+    if (rc == 0) {
+        printf("md5: %s\nsha1: %s\nsha256: %s\nbytes: %llu\n", h.md5, h.sha1, h.sha256,
+               (unsigned long long)h.bytes);
+        const char *stored[][2] = {{"md5", h.md5}, {"sha1", h.sha1}};
+        for (size_t i = 0; i < 2; i++) {
+            const char *v = forensics_image_meta_get(img, stored[i][0]);
+            if (!v) continue;
+            int same = strcmp(v, stored[i][1]) == 0;
+            printf("stored %s: %s (%s)\n", stored[i][0], v, same ? "verified" : "MISMATCH");
+            bad |= !same;
+        }
+    }
+    forensics_image_close(img);
+    if (rc != 0) return cli_fail(rc);
+    if (bad) fputs("keitsu: the image does not match the hash stored at acquisition\n", stderr);
+    return bad;
+}
+
 int cmd_image(int argc, char **argv)
 {
     if (argc < 2) return usage();
     const char *sub = argv[1];
     if (strcmp(sub, "info") == 0) return cmd_info(argc - 1, argv + 1);
+    if (strcmp(sub, "hash") == 0) return cmd_hash(argc - 1, argv + 1);
     if (strcmp(sub, "body") == 0) return cmd_body(argc - 1, argv + 1);
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);

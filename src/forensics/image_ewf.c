@@ -57,10 +57,17 @@ static void add_meta(struct image_ewf *e, const char *key, const char *value)
 static void load_meta(struct image_ewf *e)
 {
     static const char *const header[] = {
-        "case_number",   "evidence_number", "description",
-        "examiner_name", "notes",           "acquiry_date",
-        "system_date",   "acquiry_operating_system", "acquiry_software_version",
-        "model",         "serial_number",
+        "case_number",
+        "evidence_number",
+        "description",
+        "examiner_name",
+        "notes",
+        "acquiry_date",
+        "system_date",
+        "acquiry_operating_system",
+        "acquiry_software_version",
+        "model",
+        "serial_number",
     };
     uint8_t value[VALUE_MAX];
     libewf_error_t *err = NULL;
@@ -90,8 +97,8 @@ int image_ewf_open(const char *path, struct image_ewf **out)
     pthread_mutex_init(&e->lock, NULL);
     libewf_error_t *err = NULL;
     int rc;
-    if (libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &e->segments, &e->nsegments,
-                    &err) != 1) {
+    if (libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &e->segments, &e->nsegments, &err) !=
+        1) {
         rc = ewf_fail(KT_EINVAL, &err, "cannot find the E01 segments", path);
         goto fail;
     }
@@ -120,9 +127,18 @@ fail:
     return rc;
 }
 
-uint64_t image_ewf_size(const struct image_ewf *e) { return e->size; }
-uint32_t image_ewf_sector_size(const struct image_ewf *e) { return e->sector_size; }
-size_t image_ewf_segments(const struct image_ewf *e) { return (size_t)e->nsegments; }
+uint64_t image_ewf_size(const struct image_ewf *e)
+{
+    return e->size;
+}
+uint32_t image_ewf_sector_size(const struct image_ewf *e)
+{
+    return e->sector_size;
+}
+size_t image_ewf_segments(const struct image_ewf *e)
+{
+    return (size_t)e->nsegments;
+}
 const char *image_ewf_segment(const struct image_ewf *e, size_t i)
 {
     return i < (size_t)e->nsegments ? e->segments[i] : NULL;
@@ -147,8 +163,7 @@ int image_ewf_read(struct image_ewf *e, uint64_t off, void *buf, size_t n, size_
                                               (off64_t)(off + *got), &err);
         if (r < 0) {
             char where[64];
-            snprintf(where, sizeof where, "read at %llu failed",
-                     (unsigned long long)(off + *got));
+            snprintf(where, sizeof where, "read at %llu failed", (unsigned long long)(off + *got));
             rc = ewf_fail(KT_EIO, &err, where, "E01");
             break;
         }
@@ -173,7 +188,8 @@ void image_ewf_close(struct image_ewf *e)
         libewf_glob_free(e->segments, e->nsegments, &err);
         if (err) libewf_error_free(&err);
     }
-    for (size_t i = 0; i < e->nmeta; i++) free(e->values[i]);
+    for (size_t i = 0; i < e->nmeta; i++)
+        free(e->values[i]);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }

@@ -20,9 +20,12 @@ static const char *segment_ext(const char *name, char *kind)
     if (n < EXT_MIN || n > EXT_MAX) return NULL;
     size_t digits = strspn(ext, "0123456789");
     size_t letters = strspn(ext, "abcdefghijklmnopqrstuvwxyz");
-    if (digits == n) *kind = '0';
-    else if (letters == n) *kind = 'a';
-    else return NULL;
+    if (digits == n)
+        *kind = '0';
+    else if (letters == n)
+        *kind = 'a';
+    else
+        return NULL;
     return ext;
 }
 

@@ -1,5 +1,7 @@
-"""keitsu image info on raw, split raw (.001 … and .aa …) and E01 made from a sample image:
-format, size, segment count and the E01's recorded metadata."""
+"""keitsu image info and hash on raw, split raw (.001 … and .aa …) and E01 made from a sample
+image: format, size, segment count, the E01's recorded metadata, and hashes equal to coreutils'
+md5sum, sha1sum and sha256sum of the raw image (for the E01 also verified against its stored
+MD5)."""
 import os
 import sys
 
@@ -51,6 +53,19 @@ def main():
                   f.get("segments") == "2" and f.get("case_number") == "CASE-42" and
                   f.get("examiner_name") == "Examiner A" and f.get("md5") == md5,
                   "E01: %s %s" % (f, err))
+        want = {}
+        for tool in ("md5", "sha1", "sha256"):
+            want[tool] = samples.run([tool + "sum", ev.raw])[1].split()[0].decode()
+        want["bytes"] = str(size)
+        for path in (ev.raw, ev.split_num, ev.split_alpha, ev.e01):
+            if path is None:
+                continue
+            rc, out, err = samples.run([KEITSU, "image", "hash", path])
+            got = dict(line.split(": ", 1) for line in out.decode().splitlines())
+            ok = rc == 0 and all(got.get(k) == v for k, v in want.items())
+            if path == ev.e01:
+                ok = ok and got.get("stored md5") == want["md5"] + " (verified)"
+            check(ok, "hash %s: %s %s" % (os.path.basename(path), got, err.decode()))
         rc, f, err = info(os.path.join(ev.dir, "missing.E01"))
         check(rc == 1 and "missing.E01" in err, "a missing image fails with its name: " + err)
     finally:

@@ -71,7 +71,8 @@ static void test_split_reads(void)
     char dir[] = "/tmp/keitsu-image-XXXXXX";
     if (!mkdtemp(dir)) abort();
     unsigned char all[3000];
-    for (size_t i = 0; i < sizeof all; i++) all[i] = (unsigned char)(i * 7 + 3);
+    for (size_t i = 0; i < sizeof all; i++)
+        all[i] = (unsigned char)(i * 7 + 3);
     /* Segments of 1000, 1500 and 500 bytes, then a gap in the names: .005 is not part of it. */
     const size_t sizes[] = {1000, 1500, 500};
     char path[128];
@@ -96,8 +97,8 @@ static void test_split_reads(void)
         const struct {
             uint64_t off;
             size_t n, want;
-        } reads[] = {{0, 3000, 3000}, {990, 20, 20},  {999, 1502, 1502}, {2490, 100, 100},
-                     {2999, 10, 1},   {3000, 10, 0},  {5000, 1, 0},      {1000, 0, 0},
+        } reads[] = {{0, 3000, 3000}, {990, 20, 20},   {999, 1502, 1502}, {2490, 100, 100},
+                     {2999, 10, 1},   {3000, 10, 0},   {5000, 1, 0},      {1000, 0, 0},
                      {0, 1, 1},       {2500, 500, 500}};
         for (size_t i = 0; i < LEN(reads); i++) {
             unsigned char buf[3100];
@@ -105,8 +106,8 @@ static void test_split_reads(void)
             rc = forensics_image_read(img, reads[i].off, buf, reads[i].n, &got);
             CHECK(rc == 0 && got == reads[i].want &&
                       (got == 0 || memcmp(buf, all + reads[i].off, got) == 0),
-                  "read %llu+%zu: rc %d got %zu", (unsigned long long)reads[i].off, reads[i].n,
-                  rc, got);
+                  "read %llu+%zu: rc %d got %zu", (unsigned long long)reads[i].off, reads[i].n, rc,
+                  got);
         }
         CHECK(forensics_image_meta_get(img, "md5") == NULL, "no metadata in raw");
         forensics_image_close(img);
