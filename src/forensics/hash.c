@@ -54,14 +54,16 @@ static void *reader(void *arg)
     int rc = 0;
     while (off < size) {
         pthread_mutex_lock(&j->lock);
-        while (j->produced - slowest(j) >= SLOTS) pthread_cond_wait(&j->freed, &j->lock);
+        while (j->produced - slowest(j) >= SLOTS)
+            pthread_cond_wait(&j->freed, &j->lock);
         uint64_t seq = j->produced;
         pthread_mutex_unlock(&j->lock);
         int slot = (int)(seq % SLOTS);
         size_t got = 0;
         rc = forensics_image_read(j->img, off, j->buf[slot], CHUNK, &got);
-        if (rc == 0 && got == 0) rc = kt_fail(KT_EIO, "image ends at %llu, before its size %llu",
-                                              (unsigned long long)off, (unsigned long long)size);
+        if (rc == 0 && got == 0)
+            rc = kt_fail(KT_EIO, "image ends at %llu, before its size %llu",
+                         (unsigned long long)off, (unsigned long long)size);
         if (rc != 0) break;
         j->len[slot] = got;
         off += got;
@@ -90,7 +92,8 @@ static void *hash_worker(void *arg)
     int ok = ctx && EVP_DigestInit_ex(ctx, h->md, NULL) == 1;
     for (uint64_t seq = 0;; seq++) {
         pthread_mutex_lock(&j->lock);
-        while (seq >= j->produced && !j->eof) pthread_cond_wait(&j->filled, &j->lock);
+        while (seq >= j->produced && !j->eof)
+            pthread_cond_wait(&j->filled, &j->lock);
         int have = seq < j->produced;
         pthread_mutex_unlock(&j->lock);
         if (!have) break;
@@ -154,12 +157,14 @@ int forensics_hash_image(struct forensics_image *img, struct forensics_hashes *o
         } else {
             pthread_join(rd, NULL);
         }
-        for (int i = 0; i < started; i++) pthread_join(workers[i], NULL);
+        for (int i = 0; i < started; i++)
+            pthread_join(workers[i], NULL);
         pthread_cond_destroy(&j.filled);
         pthread_cond_destroy(&j.freed);
         pthread_mutex_destroy(&j.lock);
     }
-    for (int i = 0; i < SLOTS; i++) free(j.buf[i]);
+    for (int i = 0; i < SLOTS; i++)
+        free(j.buf[i]);
     if (rc != 0) return rc;
     if (j.rc != 0) return kt_fail(j.rc, "%s", j.errmsg);
     if (!h[0].ok || !h[1].ok || !h[2].ok) return kt_fail(KT_EINTERNAL, "OpenSSL digest failed");

@@ -9,15 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evidence  # noqa: E402
 import samples  # noqa: E402
 
-KEITSU = os.environ.get("KEITSU_BIN", "build/keitsu")
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print("%s - %s" % ("ok" if ok else "not ok", what))
-    if not ok:
-        failures += 1
+from tap import KEITSU, check, done, skip  # noqa: E402
 
 
 def info(path):
@@ -45,7 +37,7 @@ def main():
                   "%s: %s, %s, %s segments %s" % (os.path.basename(path), f.get("format"),
                                                   f.get("size"), f.get("segments"), err))
         if ev.e01 is None:
-            print("ok - E01 # SKIP ewfacquirestream (ewf-tools) not installed")
+            skip("E01", "ewfacquirestream (ewf-tools) not installed")
         else:
             rc, f, err = info(ev.e01)
             md5 = samples.run(["md5sum", ev.raw])[1].split()[0].decode()
@@ -70,7 +62,7 @@ def main():
         check(rc == 1 and "missing.E01" in err, "a missing image fails with its name: " + err)
     finally:
         ev.close()
-    sys.exit(1 if failures else 0)
+    done()
 
 
 if __name__ == "__main__":

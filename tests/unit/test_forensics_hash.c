@@ -15,7 +15,8 @@ static void hex_of(const EVP_MD *md, const unsigned char *d, size_t n, char *out
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(d, n, h, &len, md, NULL);
-    for (unsigned int i = 0; i < len; i++) snprintf(out + 2 * i, 3, "%02x", h[i]);
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
 int main(void)
