@@ -18,9 +18,11 @@ int image_usage(void)
     fputs("usage: keitsu image info IMAGE                     format, size, segments, metadata\n"
           "       keitsu image hash IMAGE                     MD5, SHA-1, SHA-256 (checks E01's)\n"
           "       keitsu image mmls IMAGE                     partition table, as mmls\n"
+          "       keitsu image case init|verify|replay CASEDIR … the case record (事件記録)\n"
           "       keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
           "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
-          "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n",
+          "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n"
+          "       any subcommand … --case CASEDIR             records it in the case\n",
           stderr);
     return 2;
 }
@@ -225,7 +227,10 @@ static int cmd_stat(int argc, char **argv)
 int cmd_image(int argc, char **argv)
 {
     if (argc < 2) return image_usage();
+    int at = image_case_index(argc, argv);
+    if (at) return image_case_run(argc, argv, at, cmd_image);
     const char *sub = argv[1];
+    if (strcmp(sub, "case") == 0) return image_cmd_case(argc - 1, argv + 1);
     if (strcmp(sub, "info") == 0) return image_cmd_info(argc - 1, argv + 1);
     if (strcmp(sub, "hash") == 0) return image_cmd_hash(argc - 1, argv + 1);
     if (strcmp(sub, "mmls") == 0) return image_cmd_mmls(argc - 1, argv + 1);

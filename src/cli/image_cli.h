@@ -54,4 +54,13 @@ int image_cmd_info(int argc, char **argv); /* image_evidence.c */
 int image_cmd_hash(int argc, char **argv); /* image_evidence.c */
 int image_cmd_mmls(int argc, char **argv); /* image_evidence.c */
 
+/* keitsu image case init|verify|replay (image_case.c). */
+int image_cmd_case(int argc, char **argv);
+/* The index of "--case CASEDIR" in cmd_image()'s argv, or 0 if absent (or the subcommand is
+ * case itself). */
+int image_case_index(int argc, char **argv);
+/* Runs fn (cmd_image) on argv without --case CASEDIR (at index at), capturing and hashing its
+ * standard output and --out, and appends the entry to CASEDIR's record. Returns fn's status. */
+int image_case_run(int argc, char **argv, int at, int (*fn)(int, char **));
+
 #endif
