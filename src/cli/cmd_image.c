@@ -20,6 +20,10 @@ int image_usage(void)
           "       keitsu image mmls IMAGE                     partition table, as mmls\n"
           "       keitsu image case init|verify|replay CASEDIR … the case record (事件記録)\n"
           "       keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
+          "       keitsu image timeline IMAGE [--offset S] [--tz ZONE] [--seconds]  CSV, as\n"
+          "                                                   mactime -d -y\n"
+          "       keitsu image timeline --body FILE [--tz ZONE]       from a body file\n"
+          "       keitsu image dfxml IMAGE [--offset SECTORS]  DFXML\n"
           "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
           "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n"
           "       any subcommand … --case CASEDIR             records it in the case\n",
@@ -53,6 +57,13 @@ int image_parse_args(int argc, char **argv, int want_addr, struct image_args *a)
         }
     }
     return a->image && (!want_addr || a->addr) ? 0 : -1;
+}
+
+int image_open_arg(int argc, char **argv, struct image_args *a, struct forensics_image **img)
+{
+    if (image_parse_args(argc, argv, 0, a) != 0) return image_usage();
+    int rc = forensics_image_open(a->image, img);
+    return rc == 0 ? 0 : cli_fail(rc);
 }
 
 void image_print_diag(const struct forensics_diag *d)
@@ -234,6 +245,8 @@ int cmd_image(int argc, char **argv)
     if (strcmp(sub, "info") == 0) return image_cmd_info(argc - 1, argv + 1);
     if (strcmp(sub, "hash") == 0) return image_cmd_hash(argc - 1, argv + 1);
     if (strcmp(sub, "mmls") == 0) return image_cmd_mmls(argc - 1, argv + 1);
+    if (strcmp(sub, "timeline") == 0) return image_cmd_timeline(argc - 1, argv + 1);
+    if (strcmp(sub, "dfxml") == 0) return image_cmd_dfxml(argc - 1, argv + 1);
     if (strcmp(sub, "body") == 0) return cmd_body(argc - 1, argv + 1);
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);

@@ -16,6 +16,9 @@ struct image_args {
 
 /* Parses argv[1..] into a (want_addr: ADDR is required). 0, or -1 (a message may be printed). */
 int image_parse_args(int argc, char **argv, int want_addr, struct image_args *a);
+/* Parses IMAGE [--offset SECTORS] and opens the image: 0 and *img, or the exit status to
+ * return (2 usage, 1 error, printed). */
+int image_open_arg(int argc, char **argv, struct image_args *a, struct forensics_image **img);
 /* Prints the usage of keitsu image and returns 2. */
 int image_usage(void);
 /* Prints d's messages as warnings on standard error. */
@@ -53,6 +56,9 @@ int image_walk(const struct image_args *a, forensics_entry_fn fn, void *ctx);
 int image_cmd_info(int argc, char **argv); /* image_evidence.c */
 int image_cmd_hash(int argc, char **argv); /* image_evidence.c */
 int image_cmd_mmls(int argc, char **argv); /* image_evidence.c */
+
+int image_cmd_timeline(int argc, char **argv); /* image_timeline.c */
+int image_cmd_dfxml(int argc, char **argv);    /* image_timeline.c */
 
 /* keitsu image case init|verify|replay (image_case.c). */
 int image_cmd_case(int argc, char **argv);

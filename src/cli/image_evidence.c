@@ -15,10 +15,9 @@
 int image_cmd_hash(int argc, char **argv)
 {
     struct image_args a;
-    if (image_parse_args(argc, argv, 0, &a) != 0) return image_usage();
     struct forensics_image *img;
-    int rc = forensics_image_open(a.image, &img);
-    if (rc != 0) return cli_fail(rc);
+    int rc = image_open_arg(argc, argv, &a, &img);
+    if (rc != 0) return rc;
     struct forensics_hashes h;
     rc = forensics_hash_image(img, &h);
     int bad = 0;
@@ -43,10 +42,9 @@ int image_cmd_hash(int argc, char **argv)
 int image_cmd_info(int argc, char **argv)
 {
     struct image_args a;
-    if (image_parse_args(argc, argv, 0, &a) != 0) return image_usage();
     struct forensics_image *img;
-    int rc = forensics_image_open(a.image, &img);
-    if (rc != 0) return cli_fail(rc);
+    int rc = image_open_arg(argc, argv, &a, &img);
+    if (rc != 0) return rc;
     uint64_t size = forensics_image_size(img);
     uint32_t ss = forensics_image_sector_size(img);
     printf("format: %s\nsize: %llu bytes (%llu sectors of %u)\nsegments: %zu\n",
