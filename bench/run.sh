@@ -14,6 +14,8 @@
 #                                    checks over HTTP (bench_licence, wrk against keitsu serve)
 #   forensics_ntfs  bench/run_forensics_ntfs.sh  NTFS listing, keitsu image body against
 #                                    fls -r -m / on 100,000 files in one directory
+#   hash      bench/run_hash.sh      whole-image hashing: keitsu image hash against sha256sum,
+#                                    sha1sum and md5sum on the same file
 #
 #   bench/run.sh [BUILD_DIR]                      (make bench calls it with build/)
 #
@@ -24,7 +26,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
-ALL=(assess geo dispatch afis query licence forensics_ntfs)
+ALL=(assess geo dispatch afis query licence forensics_ntfs hash)
 
 IFS=', ' read -r -a named <<<"${BENCH_ONLY:-${ALL[*]}}"
 sections=()
