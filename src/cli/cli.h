@@ -60,6 +60,8 @@ int cmd_licence(int argc, char **argv);
 int cmd_afis(int argc, char **argv);
 /* keitsu image <subcommand> (cmd_image.c): forensic examination of an evidence image. */
 int cmd_image(int argc, char **argv);
+/* keitsu image carve|triage|search|yara (cmd_image_triage.c); argv[0] is the subcommand. */
+int cmd_image_carve(int argc, char **argv);
 
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed

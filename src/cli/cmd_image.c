@@ -55,7 +55,8 @@ static int parse_args(int argc, char **argv, int want_addr, struct args *a)
 
 static void print_diag(const struct forensics_diag *d)
 {
-    for (size_t i = 0; i < d->n; i++) fprintf(stderr, "keitsu: warning: %s\n", d->msgs[i]);
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "keitsu: warning: %s\n", d->msgs[i]);
     if (d->dropped) fprintf(stderr, "keitsu: warning: %zu more not shown\n", d->dropped);
 }
 
@@ -152,5 +153,6 @@ int cmd_image(int argc, char **argv)
     if (strcmp(sub, "body") == 0) return cmd_body(argc - 1, argv + 1);
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);
+    if (strcmp(sub, "carve") == 0) return cmd_image_carve(argc - 1, argv + 1);
     return usage();
 }
