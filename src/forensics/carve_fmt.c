@@ -548,6 +548,22 @@ static uint64_t mp3_frame_len(uint32_t h, uint32_t want)
     return (uint64_t)(ver == 3 ? 144000 : 72000) * kbps / rate + pad;
 }
 
+/* The byte count of the Xing or Info header in the first frame (at p, fl bytes), or 0. */
+static uint64_t mp3_xing_bytes(struct carve_rd *r, uint64_t p, uint64_t fl, uint64_t end)
+{
+    size_t n = fl < 64 ? (size_t)fl : 64;
+    const uint8_t *b = get(r, p, n, end);
+    if (!b) return 0;
+    for (size_t i = 4; i + 16 <= n; i++) {
+        if (memcmp(b + i, "Xing", 4) != 0 && memcmp(b + i, "Info", 4) != 0) continue;
+        uint32_t flags = be32(b + i + 4);
+        size_t at = i + 8 + (flags & 1 ? 4 : 0);
+        if (!(flags & 2) || at + 4 > n) return 0;
+        return be32(b + at);
+    }
+    return 0;
+}
+
 int carve_check_mp3(struct carve_rd *r, uint64_t off, uint64_t max, uint64_t *len,
                     enum forensics_carve_kind *kind)
 {
@@ -561,15 +577,21 @@ int carve_check_mp3(struct carve_rd *r, uint64_t off, uint64_t max, uint64_t *le
     for (int i = 0; i < 4096 && (b = get(r, p, 1, end)) && b[0] == 0; i++)
         p++;
     uint32_t first = 0;
+    uint64_t audio = p, xing_bytes = 0;
     int frames = 0;
     for (; frames < 1 << 22; frames++) {
         if (!(b = get(r, p, 4, end))) break;
         uint64_t fl = mp3_frame_len(be32(b), first);
         if (fl < 4 || fl > end - p) break;
-        if (!frames) first = be32(b);
+        if (!frames) {
+            first = be32(b);
+            xing_bytes = mp3_xing_bytes(r, p, fl, end);
+        }
         p += fl;
     }
     if (frames < 8) return 0;
+    /* A Xing/Info header (LAME) says how long the audio is: a cut file shows. */
+    if (xing_bytes && p - audio != xing_bytes) return 0;
     if ((b = get(r, p, 128, end)) && memcmp(b, "TAG", 3) == 0) p += 128;
     *len = p - off;
     *kind = CARVE_MP3;
