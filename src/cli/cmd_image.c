@@ -154,5 +154,8 @@ int cmd_image(int argc, char **argv)
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);
     if (strcmp(sub, "carve") == 0) return cmd_image_carve(argc - 1, argv + 1);
+    if (strcmp(sub, "triage") == 0) return cmd_image_triage(argc - 1, argv + 1);
+    if (strcmp(sub, "search") == 0) return cmd_image_search(argc - 1, argv + 1);
+    if (strcmp(sub, "yara") == 0) return cmd_image_yara(argc - 1, argv + 1);
     return usage();
 }

@@ -7,6 +7,9 @@
 #include "forensics/fs.h"
 #include "forensics/hashset.h"
 #include "forensics/image.h"
+#include "forensics/keyword.h"
+#include "forensics/triage.h"
+#include "forensics/yara.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -236,7 +239,133 @@ static int cmd_carve(int argc, char **argv)
     return rc == 0 ? 0 : cli_fail(rc);
 }
 
+/* ---- triage, search, yara: over the file system at --offset, or the raw image ---- */
+
+struct session {
+    struct forensics_image *img;
+    struct forensics_diag diag;
+    struct forensics_fs fs;
+    int have_fs;
+    struct forensics_hits hits;
+    struct forensics_triage_stats st;
+    double t0;
+};
+
+/* Opens the image and, unless raw, the file system at --offset; need_fs: fail without one. */
+static int session_open(const struct targs *a, int need_fs, struct session *s)
+{
+    memset(s, 0, sizeof *s);
+    forensics_diag_init(&s->diag, 1000);
+    forensics_hits_init(&s->hits);
+    s->t0 = now();
+    int rc = forensics_image_open(a->image, &s->img);
+    if (rc != 0) return rc;
+    if (a->raw) return 0;
+    uint64_t off = a->offset * forensics_image_sector_size(s->img);
+    rc = forensics_fs_open(s->img, off, &s->diag, &s->fs);
+    if (rc == 0) {
+        s->have_fs = 1;
+    } else if (rc == KT_ENOTFOUND && !need_fs) {
+        fprintf(stderr, "keitsu: no known file system at sector %llu; searching the raw image\n",
+                a->offset);
+        rc = 0;
+    }
+    return rc;
+}
+
+/* Writes the hits (to --out, or standard output), prints the summary, closes. */
+static int session_close(struct session *s, const struct targs *a, const char *what, int rc)
+{
+    if (rc == 0 && a->out) rc = forensics_hits_write(&s->hits, a->out);
+    if (rc == 0 && !a->out) {
+        fwrite(s->hits.json.data, 1, s->hits.json.len, stdout);
+        fputs("\n]}\n", stdout);
+    }
+    if (rc == 0)
+        fprintf(a->out ? stdout : stderr,
+                "%s: %llu hits (%zu kept) in %.2f s; %llu files, %.1f MiB read, %llu "
+                "unreadable, %llu known-good filtered%s\n",
+                what, (unsigned long long)s->st.flagged, s->hits.n, now() - s->t0,
+                (unsigned long long)s->st.files, s->st.bytes / 1048576.0,
+                (unsigned long long)s->st.unreadable, (unsigned long long)s->st.known,
+                s->have_fs ? "" : " (raw image)");
+    if (s->have_fs) forensics_fs_close(&s->fs);
+    forensics_image_close(s->img);
+    for (size_t i = 0; i < s->diag.n; i++)
+        fprintf(stderr, "keitsu: warning: %s\n", s->diag.msgs[i]);
+    if (s->diag.dropped) fprintf(stderr, "keitsu: warning: %zu more not shown\n", s->diag.dropped);
+    forensics_diag_free(&s->diag);
+    forensics_hits_free(&s->hits);
+    return rc == 0 ? 0 : cli_fail(rc);
+}
+
+static int cmd_triage(int argc, char **argv)
+{
+    struct targs a;
+    if (parse(argc, argv, &a) != 0 || !a.out || a.raw) return usage();
+    struct forensics_nsrl *nsrl = NULL;
+    struct forensics_hashset *bad = NULL;
+    int rc = 0;
+    if (a.nsrl) rc = forensics_nsrl_open(a.nsrl, &nsrl);
+    if (rc == 0 && a.hashes && (rc = forensics_hashset_new(&bad)) == 0)
+        rc = forensics_hashset_load(bad, a.hashes);
+    if (rc != 0) {
+        forensics_nsrl_close(nsrl);
+        forensics_hashset_free(bad);
+        return cli_fail(rc);
+    }
+    struct session s;
+    rc = session_open(&a, 1, &s);
+    if (rc == 0) rc = forensics_triage_hashes(&s.fs, nsrl, bad, &s.hits, &s.diag, &s.st);
+    forensics_nsrl_close(nsrl);
+    forensics_hashset_free(bad);
+    return session_close(&s, &a, "triage", rc);
+}
+
+static int cmd_search(int argc, char **argv)
+{
+    struct targs a;
+    if (parse(argc, argv, &a) != 0 || !a.nkeywords) return usage();
+    struct forensics_keywords *kw = NULL;
+    int rc = forensics_keywords_new(a.keywords, a.nkeywords, &kw);
+    if (rc != 0) return cli_fail(rc);
+    struct session s;
+    rc = session_open(&a, 0, &s);
+    if (rc == 0)
+        rc =
+            forensics_triage_keywords(s.have_fs ? &s.fs : NULL, s.img, kw, &s.hits, &s.diag, &s.st);
+    forensics_keywords_free(kw);
+    return session_close(&s, &a, "search", rc);
+}
+
+static int cmd_yara(int argc, char **argv)
+{
+    struct targs a;
+    if (parse(argc, argv, &a) != 0 || !a.rules) return usage();
+    struct forensics_yara *y = NULL;
+    int rc = forensics_yara_load(a.rules, &y);
+    if (rc != 0) return cli_fail(rc);
+    struct session s;
+    rc = session_open(&a, 0, &s);
+    if (rc == 0)
+        rc = forensics_yara_scan(y, s.have_fs ? &s.fs : NULL, s.img, &s.hits, &s.diag, &s.st);
+    forensics_yara_free(y);
+    return session_close(&s, &a, "yara", rc);
+}
+
 int cmd_image_carve(int argc, char **argv)
 {
     return cmd_carve(argc, argv);
+}
+int cmd_image_triage(int argc, char **argv)
+{
+    return cmd_triage(argc, argv);
+}
+int cmd_image_search(int argc, char **argv)
+{
+    return cmd_search(argc, argv);
+}
+int cmd_image_yara(int argc, char **argv)
+{
+    return cmd_yara(argc, argv);
 }
