@@ -12,6 +12,8 @@
 #                                    wrk against keitsu serve)
 #   licence   bench/run_licence.sh   driver-licence registry: load, checks, assessments, and
 #                                    checks over HTTP (bench_licence, wrk against keitsu serve)
+#   forensics_carve  bench/run_forensics_carve.sh  carving: keitsu image carve against foremost
+#                                    and PhotoRec on a test image with planted files
 #
 #   bench/run.sh [BUILD_DIR]                      (make bench calls it with build/)
 #
@@ -22,7 +24,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
-ALL=(assess geo dispatch afis query licence)
+ALL=(assess geo dispatch afis query licence forensics_carve)
 
 IFS=', ' read -r -a named <<<"${BENCH_ONLY:-${ALL[*]}}"
 sections=()

@@ -26,28 +26,34 @@ static const char *const kind_names[CARVE_NKINDS] = {
     (K(CARVE_ZIP) | K(CARVE_DOCX) | K(CARVE_XLSX) | K(CARVE_PPTX) | K(CARVE_ODT) | K(CARVE_ODS) |  \
      K(CARVE_ODP) | K(CARVE_JAR))
 
-/* One signature family: its magic at byte anchor of the file, the kinds it yields, its cap. */
+/* One signature family: its magic at byte anchor of the file, the kinds it yields, its cap.
+ * ends: the format marks its own end (EOI, IEND, trailer, %%EOF, end record), so a file that
+ * validates is whole and the scan resumes after it; a length taken from a header (MP4 boxes,
+ * SQLite's page count, RIFF, BMP) also holds for a file cut short and followed by other data,
+ * so the scan goes on inside it and finds the files it may hide. */
 struct family {
     const char *name;
     const char *magic;
     size_t mlen, anchor;
     uint64_t kinds, cap;
     carve_check_fn check;
+    int ends;
 };
 
 static const struct family families[] = {
-    {"jpg", "\xFF\xD8\xFF", 3, 0, K(CARVE_JPG), 64 * MiB, carve_check_jpg},
-    {"png", "\x89PNG\r\n\x1A\n", 8, 0, K(CARVE_PNG), 64 * MiB, carve_check_png},
-    {"gif", "GIF8", 4, 0, K(CARVE_GIF), 32 * MiB, carve_check_gif},
-    {"pdf", "%PDF-", 5, 0, K(CARVE_PDF), 128 * MiB, carve_check_pdf},
-    {"zip", "PK\3\4", 4, 0, ZIP_KINDS, 256 * MiB, carve_check_zip},
-    {"sqlite", "SQLite format 3", 16, 0, K(CARVE_SQLITE), 1024 * MiB, carve_check_sqlite},
-    {"mp4", "ftyp", 4, 4, K(CARVE_MP4) | K(CARVE_MOV) | K(CARVE_3GP), 4096 * MiB, carve_check_mp4},
-    {"bmp", "BM", 2, 0, K(CARVE_BMP), 64 * MiB, carve_check_bmp},
+    {"jpg", "\xFF\xD8\xFF", 3, 0, K(CARVE_JPG), 64 * MiB, carve_check_jpg, 1},
+    {"png", "\x89PNG\r\n\x1A\n", 8, 0, K(CARVE_PNG), 64 * MiB, carve_check_png, 1},
+    {"gif", "GIF8", 4, 0, K(CARVE_GIF), 32 * MiB, carve_check_gif, 1},
+    {"pdf", "%PDF-", 5, 0, K(CARVE_PDF), 128 * MiB, carve_check_pdf, 1},
+    {"zip", "PK\3\4", 4, 0, ZIP_KINDS, 256 * MiB, carve_check_zip, 1},
+    {"sqlite", "SQLite format 3", 16, 0, K(CARVE_SQLITE), 1024 * MiB, carve_check_sqlite, 0},
+    {"mp4", "ftyp", 4, 4, K(CARVE_MP4) | K(CARVE_MOV) | K(CARVE_3GP), 4096 * MiB, carve_check_mp4,
+     0},
+    {"bmp", "BM", 2, 0, K(CARVE_BMP), 64 * MiB, carve_check_bmp, 0},
     {"riff", "RIFF", 4, 0, K(CARVE_WAV) | K(CARVE_AVI) | K(CARVE_WEBP), 2048 * MiB,
-     carve_check_riff},
-    {"ogg", "OggS", 4, 0, K(CARVE_OGG), 256 * MiB, carve_check_ogg},
-    {"mp3", "ID3", 3, 0, K(CARVE_MP3), 64 * MiB, carve_check_mp3},
+     carve_check_riff, 0},
+    {"ogg", "OggS", 4, 0, K(CARVE_OGG), 256 * MiB, carve_check_ogg, 0},
+    {"mp3", "ID3", 3, 0, K(CARVE_MP3), 64 * MiB, carve_check_mp3, 0},
 };
 #define NFAM (sizeof families / sizeof families[0])
 
@@ -150,7 +156,8 @@ struct forensics_carver {
     struct forensics_carve_opts opts;
     forensics_carve_fn fn;
     void *ctx;
-    uint8_t *buf;       /* BLOCK + OVERLAP */
+    uint8_t *buf;       /* block + OVERLAP */
+    size_t block;       /* bytes scanned per read: BLOCK, less for a small image */
     uint16_t t0[65536]; /* families (bits) whose magic starts with these two bytes at anchor 0 */
     uint16_t t4[65536]; /* the same at anchor 4 */
     uint64_t next;      /* the end of the last carved file: no new file starts before it */
@@ -165,7 +172,8 @@ int forensics_carver_new(struct forensics_image *img, const struct forensics_car
     c->rd.img = img;
     c->rd.size = forensics_image_size(img);
     c->rd.win = malloc(CARVE_WIN);
-    c->buf = malloc(BLOCK + OVERLAP);
+    c->block = c->rd.size < BLOCK ? (size_t)c->rd.size : BLOCK;
+    c->buf = malloc(c->block + OVERLAP);
     if (!c->rd.win || !c->buf) {
         forensics_carver_free(c);
         return KT_ENOMEM;
@@ -221,7 +229,7 @@ static int try_at(struct forensics_carver *c, unsigned fams, uint64_t start, con
         c->st.by_kind[kind]++;
         struct forensics_carve_hit h = {start, len, kind};
         int rc = c->fn ? c->fn(c->ctx, &h) : 0;
-        *carved = len;
+        *carved = fam->ends ? len : 0;
         return rc;
     }
     return 0;
@@ -234,11 +242,11 @@ int forensics_carver_range(struct forensics_carver *c, uint64_t off, uint64_t le
     uint64_t p = off > c->next ? off : c->next;
     if (p % step) p += step - p % step;
     while (p < end) {
-        size_t chunk = end - p < BLOCK ? (size_t)(end - p) : BLOCK, got = 0;
+        size_t chunk = end - p < c->block ? (size_t)(end - p) : c->block, got = 0;
         int rc = forensics_image_read(c->rd.img, p, c->buf, chunk + OVERLAP, &got);
         if (rc != 0 && got < chunk)
             return kt_fail(KT_EIO, "image read failed at byte %llu", (unsigned long long)(p + got));
-        memset(c->buf + got, 0, BLOCK + OVERLAP - got);
+        memset(c->buf + got, 0, chunk + OVERLAP - got); /* no stale bytes past the image */
         c->st.scanned += chunk;
         uint64_t next_p = p + chunk;
         const uint8_t *b = c->buf;

@@ -386,6 +386,12 @@ int carve_check_sqlite(struct carve_rd *r, uint64_t off, uint64_t max, uint64_t 
     if (b[100] != 0x0D && b[100] != 0x05) return 0;           /* page 1 is a table b-tree */
     uint64_t l = (uint64_t)pages * ps;
     if (l > max || !get(r, off + l - 1, 1, end)) return 0;
+    /* Every other page is a b-tree page (its type byte) or an overflow, freelist or pointer-map
+     * page (a page number first): a database cut short and followed by other data shows. */
+    for (uint32_t i = 1; i < pages && i < (1u << 20); i++) {
+        if (!(b = get(r, off + (uint64_t)i * ps, 4, end))) return 0;
+        if (b[0] != 2 && b[0] != 5 && b[0] != 10 && b[0] != 13 && be32(b) > pages) return 0;
+    }
     *len = l;
     *kind = CARVE_SQLITE;
     return 1;

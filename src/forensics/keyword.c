@@ -67,7 +67,7 @@ int forensics_keywords_new(const char *const *words, size_t n, struct forensics_
             int rc = convert(words[i], encodings[e].iconv, p->bytes, &p->n);
             if (rc != 0) {
                 if (e == 0 || rc == -2) { /* not UTF-8 itself, or empty, or too long */
-                    free(copy);
+                    if (!owned) free(copy); /* else the list owns it now */
                     forensics_keywords_free(kw);
                     return kt_fail(KT_EINVAL, "keyword '%s' is empty, too long or not UTF-8",
                                    words[i]);
