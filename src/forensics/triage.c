@@ -110,6 +110,16 @@ void forensics_triage_files_free(struct forensics_triage_files *files)
 
 /* ---- hashes ---- */
 
+void forensics_triage_unreadable(struct forensics_diag *diag, struct forensics_triage_stats *st,
+                                 const char *path, const char *addr, int rc)
+{
+    st->unreadable++;
+    /* Not found: a name whose metadata has no content stream (NTFS's unused reserved entries
+     * listed as orphans); icat prints nothing for them either. Counted, not a warning. */
+    if (rc != KT_ENOTFOUND)
+        forensics_diag_add(diag, "%s (%s): content not readable (%s)", path, addr, kt_err_name(rc));
+}
+
 static int hash_data(void *ctx, uint64_t off, const void *data, size_t n)
 {
     (void)off;
@@ -131,9 +141,7 @@ int forensics_triage_hashes(const struct forensics_fs *fs, struct forensics_nsrl
         forensics_hasher_reset(h);
         int r = fs->ops->read(fs->h, f->addr, hash_data, h);
         if (r != 0) {
-            st->unreadable++;
-            forensics_diag_add(diag, "%s (%s): content not readable (%s)", f->path, f->addr,
-                               kt_err_name(r));
+            forensics_triage_unreadable(diag, st, f->path, f->addr, r);
             continue;
         }
         struct forensics_digests d;
@@ -243,9 +251,7 @@ int forensics_triage_keywords(const struct forensics_fs *fs, struct forensics_im
             int r = fs->ops->read(fs->h, k.addr, kw_data, &k);
             if (r == KT_ENOMEM) rc = r;
             if (r != 0) {
-                st->unreadable++;
-                forensics_diag_add(diag, "%s (%s): content not readable (%s)", k.path, k.addr,
-                                   kt_err_name(r));
+                forensics_triage_unreadable(diag, st, k.path, k.addr, r);
                 continue;
             }
             st->files++;

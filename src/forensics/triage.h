@@ -56,6 +56,11 @@ struct forensics_triage_stats {
     uint64_t flagged;      /* hits added */
 };
 
+/* Counts a file whose content could not be read and, unless rc is KT_ENOTFOUND (no content
+ * stream at all), says so in diag. For the triage passes (here and yara.c). */
+void forensics_triage_unreadable(struct forensics_diag *diag, struct forensics_triage_stats *st,
+                                 const char *path, const char *addr, int rc);
+
 /* Hashes every file of fs (MD5, SHA-1, SHA-256), leaves out those nsrl knows (nsrl may be NULL)
  * and adds a "hash" hit for each in bad (may be NULL). 0 or an error that stopped it. */
 int forensics_triage_hashes(const struct forensics_fs *fs, struct forensics_nsrl *nsrl,

@@ -207,9 +207,7 @@ int forensics_yara_scan(struct forensics_yara *y, const struct forensics_fs *fs,
         g.truncated = 0;
         int r = fs->ops->read(fs->h, f->addr, gather_data, &g);
         if (r != 0) {
-            st->unreadable++;
-            forensics_diag_add(diag, "%s (%s): content not readable (%s)", f->path, f->addr,
-                               kt_err_name(r));
+            forensics_triage_unreadable(diag, st, f->path, f->addr, r);
             if (r == KT_ENOMEM) rc = r;
             continue;
         }
