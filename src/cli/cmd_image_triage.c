@@ -172,12 +172,18 @@ static int write_file(const char *path, const char *data, size_t n)
 static int cmd_carve(int argc, char **argv)
 {
     struct targs a;
-    if (parse(argc, argv, &a) != 0 || !a.out) return usage();
+    if (parse(argc, argv, &a) != 0 || !a.out || (a.have_offset && !a.unalloc)) return usage();
     struct forensics_carve_opts opts = {0};
     if (a.types && forensics_carve_parse_types(a.types, &opts.kinds) != 0)
         return cli_fail(KT_EINVAL);
     if (mkdir(a.out, 0777) != 0 && errno != EEXIST)
         return cli_fail(kt_fail(KT_EIO, "%s: %s", a.out, strerror(errno)));
+    char done[4096];
+    struct stat sb;
+    snprintf(done, sizeof done, "%s/carved.json", a.out);
+    if (stat(done, &sb) == 0)
+        return cli_fail(
+            kt_fail(KT_ECONFLICT, "%s already holds a carve; give an empty directory", a.out));
     struct forensics_image *img = NULL;
     int rc = forensics_image_open(a.image, &img);
     if (rc != 0) return cli_fail(rc);

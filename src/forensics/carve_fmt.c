@@ -320,7 +320,9 @@ static int zip_eocd_ok(struct carve_rd *r, uint64_t off, uint64_t q, uint64_t en
     uint16_t disk = le16(b + 4), cd_disk = le16(b + 6), n_disk = le16(b + 8), n = le16(b + 10);
     uint32_t cd_size = le32(b + 12), cd_off = le32(b + 16);
     uint16_t comment = le16(b + 20);
-    if (disk || cd_disk || n != n_disk || n == 0 || (uint64_t)cd_off + cd_size != q - off) return 0;
+    if (disk || cd_disk || n != n_disk || n == 0 || (uint64_t)cd_off + cd_size != q - off ||
+        (uint64_t)n * 46 > cd_size) /* each directory entry is at least 46 bytes */
+        return 0;
     if (!get(r, q + 22, comment, end)) return 0;
     enum forensics_carve_kind k = CARVE_ZIP;
     int first = 0;
