@@ -248,11 +248,17 @@ int carve_check_pdf(struct carve_rd *r, uint64_t off, uint64_t max, uint64_t *le
     const uint8_t *b = get(r, off, 8, end);
     if (!b || memcmp(b, "%PDF-", 5) != 0 || !is_digit(b[5]) || b[6] != '.' || !is_digit(b[7]))
         return 0;
-    uint64_t next_pdf = carve_rd_find(r, off + 5, end, "%PDF-", 5);
     uint64_t best = 0;
     for (uint64_t p = off + 8;;) {
-        uint64_t q = carve_rd_find(r, p, next_pdf == UINT64_MAX ? end : next_pdf, "%%EOF", 5);
-        if (q == UINT64_MAX) break;
+        /* The next %%EOF, a window at a time, unless another PDF's header comes first. */
+        uint64_t stop = end - p > CARVE_WIN ? p + CARVE_WIN : end;
+        uint64_t q = carve_rd_find(r, p, stop, "%%EOF", 5);
+        if (carve_rd_find(r, p, q == UINT64_MAX ? stop : q, "%PDF-", 5) != UINT64_MAX) break;
+        if (q == UINT64_MAX) {
+            if (stop == end) break;
+            p = stop - 4;
+            continue;
+        }
         uint64_t e = q + 5;
         if ((b = get(r, e, 1, end)) && (b[0] == '\r' || b[0] == '\n')) {
             e++;
@@ -267,7 +273,6 @@ int carve_check_pdf(struct carve_rd *r, uint64_t off, uint64_t max, uint64_t *le
              i++)
             ;
         if (!b || !(is_digit(b[0]) || b[0] == 'x' || b[0] == '%')) break;
-        if (e + i == next_pdf) break;
         p = e;
     }
     if (!best) return 0;
@@ -346,13 +351,61 @@ static int zip_eocd_ok(struct carve_rd *r, uint64_t off, uint64_t q, uint64_t en
     return 1;
 }
 
+/* The next local header, central directory entry or data descriptor signature at or after p
+ * (for an entry whose size is only in the data descriptor after its data), or UINT64_MAX. */
+static uint64_t zip_next_sig(struct carve_rd *r, uint64_t p, uint64_t end)
+{
+    for (int n = 0; n < 1 << 20; n++, p++) {
+        if ((p = carve_rd_find(r, p, end, "PK", 2)) == UINT64_MAX) return p;
+        const uint8_t *b = get(r, p, 4, end);
+        if (!b) return UINT64_MAX;
+        if ((b[2] == 3 && b[3] == 4) || (b[2] == 1 && b[3] == 2) || (b[2] == 7 && b[3] == 8))
+            return p;
+    }
+    return UINT64_MAX;
+}
+
+/* Follows the local headers from off: the offset of the end record the central directory after
+ * them leads to, 0 if the chain breaks (a cut or damaged archive), UINT64_MAX for ZIP64 (then
+ * the end record must be searched for). */
+static uint64_t zip_follow(struct carve_rd *r, uint64_t off, uint64_t end)
+{
+    uint64_t p = off;
+    const uint8_t *b;
+    for (int n = 0; n < 1 << 20; n++) {
+        if (!(b = get(r, p, 30, end))) return 0;
+        if (memcmp(b, "PK\1\2", 4) == 0) break;
+        if (memcmp(b, "PK\x07\x08", 4) == 0) { /* a data descriptor with its signature */
+            p += 16;
+            continue;
+        }
+        if (memcmp(b, "PK\3\4", 4) != 0) return 0;
+        uint32_t csize = le32(b + 18);
+        if (csize == 0xFFFFFFFFu) return UINT64_MAX; /* ZIP64 */
+        uint64_t data = p + 30 + (uint64_t)le16(b + 26) + le16(b + 28);
+        if (le16(b + 6) & 8) { /* sizes in a data descriptor after the data */
+            if ((p = zip_next_sig(r, data, end)) == UINT64_MAX) return 0;
+            continue;
+        }
+        p = data + csize;
+    }
+    for (int n = 0; n < 1 << 20; n++) { /* the central directory */
+        if (!(b = get(r, p, 46, end))) return 0;
+        if (memcmp(b, "PK\1\2", 4) != 0) break;
+        p += 46 + (uint64_t)le16(b + 28) + le16(b + 30) + le16(b + 32);
+    }
+    return (b = get(r, p, 4, end)) && memcmp(b, "PK\5\6", 4) == 0 ? p : 0;
+}
+
 int carve_check_zip(struct carve_rd *r, uint64_t off, uint64_t max, uint64_t *len,
                     enum forensics_carve_kind *kind)
 {
     uint64_t end = off + max;
     const uint8_t *b = get(r, off, 30, end);
     if (!b || memcmp(b, "PK\3\4", 4) != 0 || le16(b + 26) == 0) return 0;
-    uint64_t q = off + 30;
+    uint64_t q = zip_follow(r, off, end);
+    if (q != UINT64_MAX) return q && zip_eocd_ok(r, off, q, end, len, kind);
+    q = off + 30;
     /* A ZIP with many entries offers many local headers; if one found no end record at all up to
      * some offset, none of the following needs to look there again. */
     if (q >= r->zip_none_from && q < r->zip_none_to) q = r->zip_none_to;
