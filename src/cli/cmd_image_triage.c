@@ -169,7 +169,7 @@ static int write_file(const char *path, const char *data, size_t n)
     return ok ? 0 : kt_fail(KT_EIO, "%s: write failed", path);
 }
 
-static int cmd_carve(int argc, char **argv)
+int cmd_image_carve(int argc, char **argv)
 {
     struct targs a;
     if (parse(argc, argv, &a) != 0 || !a.out || (a.have_offset && !a.unalloc)) return usage();
@@ -305,7 +305,7 @@ static int session_close(struct session *s, const struct targs *a, const char *w
     return rc == 0 ? 0 : cli_fail(rc);
 }
 
-static int cmd_triage(int argc, char **argv)
+int cmd_image_triage(int argc, char **argv)
 {
     struct targs a;
     if (parse(argc, argv, &a) != 0 || !a.out || a.raw) return usage();
@@ -328,7 +328,7 @@ static int cmd_triage(int argc, char **argv)
     return session_close(&s, &a, "triage", rc);
 }
 
-static int cmd_search(int argc, char **argv)
+int cmd_image_search(int argc, char **argv)
 {
     struct targs a;
     if (parse(argc, argv, &a) != 0 || !a.nkeywords) return usage();
@@ -344,7 +344,7 @@ static int cmd_search(int argc, char **argv)
     return session_close(&s, &a, "search", rc);
 }
 
-static int cmd_yara(int argc, char **argv)
+int cmd_image_yara(int argc, char **argv)
 {
     struct targs a;
     if (parse(argc, argv, &a) != 0 || !a.rules) return usage();
@@ -357,21 +357,4 @@ static int cmd_yara(int argc, char **argv)
         rc = forensics_yara_scan(y, s.have_fs ? &s.fs : NULL, s.img, &s.hits, &s.diag, &s.st);
     forensics_yara_free(y);
     return session_close(&s, &a, "yara", rc);
-}
-
-int cmd_image_carve(int argc, char **argv)
-{
-    return cmd_carve(argc, argv);
-}
-int cmd_image_triage(int argc, char **argv)
-{
-    return cmd_triage(argc, argv);
-}
-int cmd_image_search(int argc, char **argv)
-{
-    return cmd_search(argc, argv);
-}
-int cmd_image_yara(int argc, char **argv)
-{
-    return cmd_yara(argc, argv);
 }
