@@ -74,6 +74,11 @@ int cmd_afis(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 /* keitsu image register (cmd_image_register.c): findings to a case on the platform. */
 int cmd_image_register(int argc, char **argv);
+/* keitsu image carve|triage|search|yara (cmd_image_triage.c); argv[0] is the subcommand. */
+int cmd_image_carve(int argc, char **argv);
+int cmd_image_triage(int argc, char **argv);
+int cmd_image_search(int argc, char **argv);
+int cmd_image_yara(int argc, char **argv);
 
 /* Opens dispatch over p's services and bus (borrowed), loads the demo stations and units if
  * demo, and registers its routes (not the event stream: serve_events_setup()). *out is freed

@@ -252,6 +252,10 @@ int cmd_image(int argc, char **argv)
     if (strcmp(sub, "body") == 0) return cmd_body(argc - 1, argv + 1);
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);
+    if (strcmp(sub, "carve") == 0) return cmd_image_carve(argc - 1, argv + 1);
+    if (strcmp(sub, "triage") == 0) return cmd_image_triage(argc - 1, argv + 1);
+    if (strcmp(sub, "search") == 0) return cmd_image_search(argc - 1, argv + 1);
+    if (strcmp(sub, "yara") == 0) return cmd_image_yara(argc - 1, argv + 1);
     if (strcmp(sub, "register") == 0) return cmd_image_register(argc - 1, argv + 1);
     return image_usage();
 }
