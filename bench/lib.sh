@@ -10,7 +10,7 @@
 #   HERE           this directory (bench/), for post.lua
 #   RESULTS        BENCH_RESULTS, default BUILD/bench-results; created
 #   PORT           BENCH_PORT (default 18089), for the sections that serve on a fixed port
-#   SERVE_THREADS  BENCH_SERVE_THREADS (default 64), keitsu serve --threads for query, licence
+#   SERVE_THREADS  BENCH_SERVE_THREADS (default 4), keitsu serve --threads for query, licence
 #   WRK_THREADS, CONNS, WRK_SECONDS  BENCH_WRK_THREADS (2), BENCH_CONNS (32), BENCH_SECONDS (15)
 # and traps so that however the script ends, a server started with bench_serve_start is
 # stopped, the functions named with bench_at_exit run, and directories made with bench_mktemp
@@ -27,7 +27,7 @@ bench_init() { # [BUILD_DIR]
     HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
     RESULTS=${BENCH_RESULTS:-$BUILD/bench-results}
     PORT=${BENCH_PORT:-18089}
-    SERVE_THREADS=${BENCH_SERVE_THREADS:-64}
+    SERVE_THREADS=${BENCH_SERVE_THREADS:-4}
     WRK_THREADS=${BENCH_WRK_THREADS:-2}
     CONNS=${BENCH_CONNS:-32}
     WRK_SECONDS=${BENCH_SECONDS:-15}

@@ -11,7 +11,7 @@
 # BENCH_LICENCE_HTTP_N (1,000,000), KEITSU_BENCH_LICENCE_PG; bench_licence also reads
 # BENCH_THREADS (32), BENCH_SECONDS (per timed phase, its default 5) and BENCH_DIR (see
 # bench/bench_licence.c). For the HTTP part: BENCH_SECONDS (wrk duration, 15), BENCH_CONNS (32),
-# BENCH_WRK_THREADS (2), BENCH_SERVE_THREADS (keitsu serve --threads, 64), BENCH_PORT (18089).
+# BENCH_WRK_THREADS (2), BENCH_SERVE_THREADS (keitsu serve --threads, 4), BENCH_PORT (18089).
 # BENCH_RESULTS: where the figures are kept (default BUILD_DIR/bench-results): licence.txt,
 # licence_http.txt.
 set -euo pipefail

@@ -13,7 +13,7 @@
 # BENCH_PG_Q (queries pg_trgm answers, 4000), KEITSU_BENCH_PG (postgresql:// URL for the
 # pg_trgm comparison; skipped when unset), BENCH_OWN_VARIANTS (see bench/bench_query.c),
 # BENCH_SECONDS (wrk duration per run, 15), BENCH_CONNS (32), BENCH_WRK_THREADS (2),
-# BENCH_SERVE_THREADS (keitsu serve --threads, 64), BENCH_PORT (18089).
+# BENCH_SERVE_THREADS (keitsu serve --threads, 4), BENCH_PORT (18089).
 # BENCH_RESULTS: where the figures are kept (default BUILD_DIR/bench-results): inprocess.txt,
 # examples.txt, http.txt.
 set -euo pipefail

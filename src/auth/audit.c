@@ -14,13 +14,16 @@
 #define BATCH_MAX 512
 static const char GENESIS[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* One audit_log() call waiting for its entry; it lives on the caller's stack. */
+/* One entry waiting for the writer: on audit_log()'s stack, or malloc'd by audit_log_async()
+ * and freed by the writer once done has run. */
 struct pending {
     const struct auth_user *u;
     const struct audit_entry *e;
     int64_t seq;
     int rc;
-    sem_t done; /* posted by the writer once the entry is committed (or failed) */
+    audit_done_fn done; /* called by the writer once the entry is committed (or failed) */
+    void *arg;
+    int owned; /* malloc'd here: the writer frees it after done */
     struct pending *next;
 };
 
@@ -220,8 +223,10 @@ static void *writer_main(void *arg)
         /* Woken without q_mu held: a waiter woken while the writer holds it would wake only
          * to block on it again. */
         for (struct pending *p = batch, *next; p; p = next) {
-            next = p->next; /* p is gone once posted */
-            sem_post(&p->done);
+            next = p->next; /* p is gone once done ran */
+            int owned = p->owned;
+            p->done(p->arg, p->rc, p->seq);
+            if (owned) free(p);
         }
         pthread_mutex_lock(&a->q_mu);
     }
@@ -229,29 +234,69 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e, int64_t *seq)
+static int enqueue(struct audit *a, struct pending *p)
 {
-    struct pending p = {.u = u, .e = e};
-    if (sem_init(&p.done, 0, 0) != 0) return kt_fail(KT_EINTERNAL, "audit: sem_init failed");
     pthread_mutex_lock(&a->q_mu);
     if (a->stopping) {
         pthread_mutex_unlock(&a->q_mu);
-        sem_destroy(&p.done);
         return kt_fail(KT_EUNAVAIL, "audit trail is closing");
     }
     if (a->tail)
-        a->tail->next = &p;
+        a->tail->next = p;
     else
-        a->head = &p;
-    a->tail = &p;
+        a->head = p;
+    a->tail = p;
     pthread_cond_signal(&a->q_cv);
     pthread_mutex_unlock(&a->q_mu);
-    while (sem_wait(&p.done) != 0)
-        ; /* EINTR */
-    sem_destroy(&p.done);
-    if (p.rc) return kt_fail(p.rc, "audit trail write failed; the query was not answered");
-    if (seq) *seq = p.seq;
     return 0;
+}
+
+int audit_log_async(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
+                    audit_done_fn done, void *arg)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p) return KT_ENOMEM;
+    *p = (struct pending){.u = u, .e = e, .done = done, .arg = arg, .owned = 1};
+    int rc = enqueue(a, p);
+    if (rc) free(p);
+    return rc;
+}
+
+/* audit_log()'s wait for the writer. */
+struct sync_wait {
+    sem_t sem;
+    int rc;
+    int64_t seq;
+};
+
+static void sync_done(void *arg, int rc, int64_t seq)
+{
+    struct sync_wait *w = arg;
+    w->rc = rc;
+    w->seq = seq;
+    sem_post(&w->sem);
+}
+
+int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e, int64_t *seq)
+{
+    struct sync_wait w = {0};
+    struct pending p = {.u = u, .e = e, .done = sync_done, .arg = &w};
+    if (sem_init(&w.sem, 0, 0) != 0) return kt_fail(KT_EINTERNAL, "audit: sem_init failed");
+    int rc = enqueue(a, &p);
+    if (!rc) {
+        while (sem_wait(&w.sem) != 0)
+            ; /* EINTR */
+    }
+    sem_destroy(&w.sem);
+    if (rc) return rc;
+    if (w.rc) return audit_failed(w.rc);
+    if (seq) *seq = w.seq;
+    return 0;
+}
+
+int audit_failed(int rc)
+{
+    return kt_fail(rc, "audit trail write failed; the query was not answered");
 }
 
 int audit_open(struct store *st, const char *anchor_path, struct audit **out)

@@ -10,7 +10,9 @@
  *  - inside a write transaction, so the change and its entry commit together:
  *      audit_tx_begin(a, c); ...writes...; audit_append(a, c, &e, &seq); audit_tx_commit(a, c);
  *  - audit_log() for reads (queries): queued and committed in batches by a writer thread
- *    (group commit); it returns once the entry is durable, so no answer leaves unaudited. */
+ *    (group commit); it returns once the entry is durable, so no answer leaves unaudited.
+ *    audit_log_async() queues the same way and calls back instead, for a server that holds
+ *    the answer back without holding a thread (http_reply_audited). */
 #ifndef KEITSU_AUTH_AUDIT_H
 #define KEITSU_AUTH_AUDIT_H
 
@@ -52,6 +54,20 @@ int audit_tx_finish(struct audit *a, struct store_conn *c, int rc);
  * committed. Writes its seq if seq is non-NULL. */
 int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
               int64_t *seq);
+
+/* Called on the writer thread once an entry queued by audit_log_async() is committed (rc 0,
+ * seq its number) or could not be (rc a KT_E* code, already logged). It must be quick and must
+ * not append to the audit trail: the next batch waits for it. */
+typedef void (*audit_done_fn)(void *arg, int rc, int64_t seq);
+/* Queues one entry like audit_log() but returns at once: done(arg, ...) says when it is
+ * durable, so a server can hold the answer back without holding a thread. u and e, and all
+ * they point to, are borrowed until done has run. Returns 0 (done will run exactly once) or a
+ * KT_E* code (KT_EUNAVAIL when the trail is closing; done will not run). */
+int audit_log_async(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
+                    audit_done_fn done, void *arg);
+/* Sets the error for a writer's rc as audit_log() reports it ("...the query was not answered")
+ * and returns rc. */
+int audit_failed(int rc);
 
 struct audit_verify_result {
     int ok;            /* 1 if the whole chain verifies */

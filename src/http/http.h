@@ -26,6 +26,7 @@ struct http_request {
     void *conn;            /* the MHD connection, for http_query_arg() */
     const uint8_t *body;   /* HTTP_RAW routes: the body as sent (any content type); borrowed */
     size_t body_len;
+    struct http_wait *wait; /* the server's, for http_reply_audited(); NULL outside it */
 };
 
 struct http_response {
@@ -90,6 +91,24 @@ void http_server_stop(struct http_server *s);
 /* A query-string argument of the request, or NULL. */
 const char *http_query_arg(struct http_request *req, const char *name);
 
+struct audit;
+struct audit_entry;
+/* Fills resp for a request whose audit entry (number seq) is now durable, as a handler would:
+ * 0 or a KT_E* code. Called with resp NULL when there is nothing to answer (the entry could not
+ * be written, or the request has gone): then it only frees ctx. It always frees ctx. */
+typedef int (*http_finish)(void *ctx, int64_t seq, struct http_response *resp);
+/* Answers req once entry e by req->user is durable in the audit trail a (what audit_log()
+ * guarantees), without holding the server's thread meanwhile: the connection is set aside
+ * while the group-commit writer commits the entry, the thread serves other connections, and
+ * when the entry is committed the server calls finish(ctx, seq, resp) on one of its threads
+ * (or answers the audit error after finish(ctx, 0, NULL)). A handler calls this last and
+ * returns what it returns. e and all it points to are borrowed until finish runs (keep them in
+ * ctx; e itself is copied); finish owns ctx. Outside the server (req->wait NULL) and while it
+ * stops, it waits in audit_log() and calls finish at once. 0, or a KT_E* code after
+ * finish(ctx, 0, NULL). */
+int http_reply_audited(struct http_request *req, struct http_response *resp, struct audit *a,
+                       const struct audit_entry *e, http_finish finish, void *ctx);
+
 /* Rejects keys of obj not in the NULL-terminated allowed list: KT_EINVAL "unknown field". */
 int http_json_only(const json_t *obj, const char *where, const char *const *allowed);
 /* Reads a string field: *out is borrowed from obj (NULL if absent and !required). Checks type,
@@ -98,5 +117,8 @@ int http_json_str(const json_t *obj, const char *key, int required, size_t maxch
                   const char **out);
 /* Sets resp to status with a JSON body (consumed). Returns 0. */
 int http_reply(struct http_response *resp, int status, json_t *body);
+/* Sets resp to 200 with json_text (JSON already written out, len bytes; malloc'd, consumed).
+ * Returns 0. */
+int http_reply_text(struct http_response *resp, char *json_text, size_t len);
 
 #endif

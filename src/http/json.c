@@ -52,3 +52,12 @@ int http_reply(struct http_response *resp, int status, json_t *body)
     resp->body = body;
     return 0;
 }
+
+int http_reply_text(struct http_response *resp, char *json_text, size_t len)
+{
+    resp->status = 200;
+    resp->raw = json_text;
+    resp->raw_len = len;
+    resp->content_type = "application/json; charset=utf-8";
+    return 0;
+}

@@ -1,12 +1,22 @@
-/* libmicrohttpd glue: bounded body collection, bearer authentication, dispatch, JSON errors. */
+/* libmicrohttpd glue: bounded body collection, bearer authentication, dispatch, JSON errors.
+ *
+ * A query's answer waits until its audit entry is durable. Its handler does not wait on the
+ * server's thread for that (http_reply_audited): the connection is suspended while the audit
+ * writer commits the entry, and the writer resumes it, so a few threads serve every connection.
+ * When each waiting request held a thread, the connections a thread had accepted queued behind
+ * its one waiting request, and tens of threads woke and slept for every batch. */
+#include "auth/audit.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/utf8.h"
 #include "http/http_internal.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +28,29 @@ struct http_server {
     struct http_router *router;
     struct auth *auth;
     int port;
+    pthread_mutex_t wait_mu;
+    pthread_cond_t wait_cv; /* waiting fell to 0 */
+    int waiting;            /* requests set aside for their audit entry (under wait_mu) */
+    int stopping;           /* no more are set aside (under wait_mu) */
+};
+
+/* A request set aside until its audit entry is durable (http_reply_audited). state goes
+ * QUEUED (the handler queued the entry) → SUSPENDED (the server suspended the connection) →
+ * DONE (the writer committed it); or QUEUED → DONE when the writer is quicker than the
+ * suspension, and then the server resumes the connection itself. Whoever moves it from
+ * SUSPENDED resumes the connection, so it is resumed exactly once. */
+enum { WAIT_NONE, WAIT_QUEUED, WAIT_SUSPENDED, WAIT_DONE };
+
+struct http_wait {
+    struct http_server *s;
+    struct MHD_Connection *conn;
+    atomic_int state;
+    struct auth_user user; /* copies: the handler's request is gone when the entry commits */
+    struct audit_entry e;
+    http_finish finish;
+    void *ctx;
+    int rc; /* the writer's verdict, set before state becomes DONE */
+    int64_t seq;
 };
 
 /* Per-request state, kept across MHD's calls for one request. */
@@ -28,6 +61,7 @@ struct req_state {
     int started;            /* the access handler has seen the headers */
     int nul_in_url;         /* the URL encodes a NUL byte (%00) */
     struct sse_client *sse; /* an event stream to end when the request completes */
+    struct http_wait wait;
 };
 
 /* Queues r (its reference is consumed) with the headers every answer carries. */
@@ -124,6 +158,103 @@ static const char *bearer(struct MHD_Connection *conn)
     return h + 7;
 }
 
+/* Queues a handler's outcome: resp if rc is 0, else the error rc. */
+static int respond(struct MHD_Connection *conn, const char *method, const char *url, int rc,
+                   struct http_response *resp)
+{
+    if (rc) {
+        json_decref(resp->body);
+        free(resp->raw);
+        if (kt_err_http(rc) >= 500)
+            kt_log_error("%s %s: %s: %s", method, url, kt_err_name(rc), kt_errmsg());
+        return send_error(conn, rc);
+    }
+    if (resp->raw)
+        return send_body(conn, resp->status, resp->raw, resp->raw_len,
+                         resp->content_type ? resp->content_type : "text/plain");
+    return send_json(conn, resp->status, resp->body ? resp->body : json_object());
+}
+
+/* Counts one more request set aside, unless the server is stopping (0 then). */
+static int wait_enter(struct http_server *s)
+{
+    pthread_mutex_lock(&s->wait_mu);
+    int ok = !s->stopping;
+    if (ok) s->waiting++;
+    pthread_mutex_unlock(&s->wait_mu);
+    return ok;
+}
+
+static void wait_leave(struct http_wait *w)
+{
+    struct http_server *s = w->s;
+    atomic_store(&w->state, WAIT_NONE);
+    pthread_mutex_lock(&s->wait_mu);
+    if (--s->waiting == 0) pthread_cond_broadcast(&s->wait_cv);
+    pthread_mutex_unlock(&s->wait_mu);
+}
+
+/* The audit writer's word on a set-aside request (on the writer's thread). */
+static void on_audited(void *arg, int rc, int64_t seq)
+{
+    struct http_wait *w = arg;
+    struct MHD_Connection *conn = w->conn;
+    w->rc = rc;
+    w->seq = seq;
+    if (atomic_exchange(&w->state, WAIT_DONE) == WAIT_SUSPENDED) MHD_resume_connection(conn);
+}
+
+static int set_aside(struct MHD_Connection *conn, struct http_wait *w)
+{
+    MHD_suspend_connection(conn);
+    int expect = WAIT_QUEUED;
+    if (!atomic_compare_exchange_strong(&w->state, &expect, WAIT_SUSPENDED))
+        MHD_resume_connection(conn); /* already committed */
+    return MHD_YES;
+}
+
+/* MHD calls the access handler again for a resumed connection: the entry is committed (or
+ * failed), and the answer can be made and sent. */
+static int answer_audited(struct MHD_Connection *conn, const char *method, const char *url,
+                          struct http_wait *w)
+{
+    wait_leave(w);
+    kt_err_clear();
+    struct http_response resp = {.status = 200};
+    int rc;
+    if (w->rc) {
+        w->finish(w->ctx, 0, NULL);
+        rc = audit_failed(w->rc);
+    } else {
+        rc = w->finish(w->ctx, w->seq, &resp);
+    }
+    return respond(conn, method, url, rc, &resp);
+}
+
+int http_reply_audited(struct http_request *req, struct http_response *resp, struct audit *a,
+                       const struct audit_entry *e, http_finish finish, void *ctx)
+{
+    struct http_wait *w = req->wait;
+    int rc;
+    if (w && wait_enter(w->s)) {
+        w->user = req->user;
+        w->e = *e;
+        w->finish = finish;
+        w->ctx = ctx;
+        atomic_store(&w->state, WAIT_QUEUED);
+        if (!(rc = audit_log_async(a, &w->user, &w->e, on_audited, w))) return 0;
+        wait_leave(w);
+        finish(ctx, 0, NULL);
+        return rc;
+    }
+    int64_t seq;
+    if ((rc = audit_log(a, &req->user, e, &seq))) {
+        finish(ctx, 0, NULL);
+        return rc;
+    }
+    return finish(ctx, seq, resp);
+}
+
 static int dispatch(struct http_server *s, struct MHD_Connection *conn, const char *url,
                     const char *method, struct req_state *rs)
 {
@@ -193,20 +324,17 @@ static int dispatch(struct http_server *s, struct MHD_Connection *conn, const ch
         json = json_object();
     }
     req.json = json;
+    req.wait = &rs->wait;
+    rs->wait.s = s;
+    rs->wait.conn = conn;
     struct http_response resp = {.status = 200};
     rc = m.fn(m.ctx, &req, &resp);
     json_decref(json);
-    if (rc) {
-        json_decref(resp.body);
-        free(resp.raw);
-        if (kt_err_http(rc) >= 500)
-            kt_log_error("%s %s: %s: %s", method, url, kt_err_name(rc), kt_errmsg());
-        return send_error(conn, rc);
+    if (atomic_load(&rs->wait.state) != WAIT_NONE) {
+        assert(rc == 0); /* http_reply_audited() set it aside */
+        return set_aside(conn, &rs->wait);
     }
-    if (resp.raw)
-        return send_body(conn, resp.status, resp.raw, resp.raw_len,
-                         resp.content_type ? resp.content_type : "text/plain");
-    return send_json(conn, resp.status, resp.body ? resp.body : json_object());
+    return respond(conn, method, url, rc, &resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -241,6 +369,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rs->len += n;
         return MHD_YES;
     }
+    if (atomic_load(&rs->wait.state) == WAIT_DONE)
+        return answer_audited(conn, method, url, &rs->wait) == MHD_YES ? MHD_YES : MHD_NO;
     return dispatch(s, conn, url, method, rs) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
@@ -263,6 +393,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls, (void)conn, (void)toe;
     struct req_state *rs = *con_cls;
     if (rs) {
+        /* Resumed, then closed before its answer was made. (A request is never completed
+         * while its entry is still with the writer: suspended connections are not.) */
+        assert(atomic_load(&rs->wait.state) == WAIT_NONE ||
+               atomic_load(&rs->wait.state) == WAIT_DONE);
+        if (atomic_load(&rs->wait.state) == WAIT_DONE) {
+            wait_leave(&rs->wait);
+            rs->wait.finish(rs->wait.ctx, 0, NULL);
+        }
         if (rs->sse) http_sse_done(rs->sse);
         free(rs->body);
         free(rs);
@@ -304,8 +442,11 @@ int http_server_start(const char *listen, struct http_router *router, struct aut
     if (!s) return KT_ENOMEM;
     s->router = router;
     s->auth = auth;
+    pthread_mutex_init(&s->wait_mu, NULL);
+    pthread_cond_init(&s->wait_cv, NULL);
     http_router_streams(router, 0);
-    /* Event streams suspend their connection while they have nothing to send. */
+    /* Event streams suspend their connection while they have nothing to send, and queries
+     * while their audit entry is being committed. */
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                                 MHD_ALLOW_SUSPEND_RESUME,
                             0, NULL, NULL, &on_request, s, MHD_OPTION_URI_LOG_CALLBACK, &on_uri, s,
@@ -315,6 +456,8 @@ int http_server_start(const char *listen, struct http_router *router, struct aut
                             MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
     if (!s->d) {
+        pthread_mutex_destroy(&s->wait_mu);
+        pthread_cond_destroy(&s->wait_cv);
         free(s);
         return kt_fail(KT_EIO, "cannot listen on %s (in use or not permitted)", listen);
     }
@@ -335,7 +478,15 @@ void http_server_stop(struct http_server *s)
     /* MHD must not be stopped with suspended connections: end the streams (which resumes
      * them) first. */
     http_router_streams(s->router, 1);
+    /* Nor with requests set aside: let their entries commit and their answers go. */
+    pthread_mutex_lock(&s->wait_mu);
+    s->stopping = 1;
+    while (s->waiting)
+        pthread_cond_wait(&s->wait_cv, &s->wait_mu);
+    pthread_mutex_unlock(&s->wait_mu);
     MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->wait_mu);
+    pthread_cond_destroy(&s->wait_cv);
     free(s);
 }
 

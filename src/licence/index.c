@@ -170,8 +170,24 @@ int licence_check_lookup(struct licence *l, const char *number, size_t len, long
     return 0;
 }
 
-int licence_check(struct licence *l, const struct auth_user *u, json_t *body, char **out,
-                  size_t *out_len)
+/* A check between its lookup and its answer. */
+struct check_job {
+    json_t *body; /* a reference: the entry's reason is borrowed from it */
+    struct licence_check_result r;
+    char *detail;
+    struct audit_entry e; /* to be durable before the answer leaves */
+};
+
+static void check_free(struct check_job *j)
+{
+    json_decref(j->body);
+    free(j->detail);
+    free(j);
+}
+
+/* Validates body and looks the number up: *out (check_free) holds the result and its entry. */
+static int check_start(struct licence *l, const struct auth_user *u, json_t *body,
+                       struct check_job **out)
 {
     static const char *const allowed[] = {"number", "reason", "incident", NULL};
     int rc = lic_require(u, AUTH_LICENCE_CHECK, "check licences");
@@ -182,38 +198,82 @@ int licence_check(struct licence *l, const struct auth_user *u, json_t *body, ch
     if ((rc = http_json_str(body, "number", 1, 40, &number)) ||
         (rc = http_json_str(body, "incident", 0, 40, &incident)))
         return rc;
-    struct licence_check_result r;
-    if ((rc = licence_check_lookup(l, number, strlen(number), lic_today(), &r))) return rc;
-    char until[11] = "", expires[11] = "";
-    if (r.until) lic_date(r.until, until);
-    if (r.expires) lic_date(r.expires, expires);
+    struct check_job *j = calloc(1, sizeof *j);
+    if (!j) return KT_ENOMEM;
+    j->body = json_incref(body);
+    if ((rc = licence_check_lookup(l, number, strlen(number), lic_today(), &j->r))) {
+        check_free(j);
+        return rc;
+    }
     struct kt_buf d;
     kt_buf_init(&d, 4096);
     kt_buf_puts(&d, "{\"number\":");
     kt_buf_json_str(&d, number);
-    kt_buf_printf(&d, ",\"status\":\"%s\",\"check_digit\":\"%s\"", licence_state_name(r.state),
-                  r.check_digit_ok ? "ok" : "wrong");
+    kt_buf_printf(&d, ",\"status\":\"%s\",\"check_digit\":\"%s\"", licence_state_name(j->r.state),
+                  j->r.check_digit_ok ? "ok" : "wrong");
     if (incident) {
         kt_buf_puts(&d, ",\"incident\":");
         kt_buf_json_str(&d, incident);
     }
     kt_buf_puts(&d, "}");
-    char *detail = kt_buf_take(&d, NULL);
-    if (!detail) return KT_ENOMEM;
-    struct audit_entry e = {.action = "licence.check", .reason = reason, .detail = detail};
-    int64_t seq = 0;
-    rc = audit_log(l->au, u, &e, &seq);
-    free(detail);
-    if (rc) return rc;
+    if (!(j->detail = kt_buf_take(&d, NULL))) {
+        check_free(j);
+        return KT_ENOMEM;
+    }
+    j->e = (struct audit_entry){.action = "licence.check", .reason = reason, .detail = j->detail};
+    *out = j;
+    return 0;
+}
+
+/* The answer to j, whose entry is durable as number seq. */
+static int check_answer(const struct check_job *j, int64_t seq, char **out, size_t *out_len)
+{
+    const struct licence_check_result *r = &j->r;
+    char until[11] = "", expires[11] = "";
+    if (r->until) lic_date(r->until, until);
+    if (r->expires) lic_date(r->expires, expires);
     struct kt_buf b;
     kt_buf_init(&b, 1024);
-    kt_buf_printf(&b, "{\"status\":\"%s\",\"check_digit\":\"%s\"", licence_state_name(r.state),
-                  r.check_digit_ok ? "ok" : "wrong");
+    kt_buf_printf(&b, "{\"status\":\"%s\",\"check_digit\":\"%s\"", licence_state_name(r->state),
+                  r->check_digit_ok ? "ok" : "wrong");
     if (until[0]) kt_buf_printf(&b, ",\"until\":\"%s\"", until);
     if (expires[0]) kt_buf_printf(&b, ",\"expires_on\":\"%s\"", expires);
     kt_buf_printf(&b, ",\"query_id\":%lld}", (long long)seq);
     *out = kt_buf_take(&b, out_len);
     return *out ? 0 : KT_ENOMEM;
+}
+
+int licence_check(struct licence *l, const struct auth_user *u, json_t *body, char **out,
+                  size_t *out_len)
+{
+    struct check_job *j;
+    int rc = check_start(l, u, body, &j);
+    if (rc) return rc;
+    int64_t seq = 0;
+    if (!(rc = audit_log(l->au, u, &j->e, &seq))) rc = check_answer(j, seq, out, out_len);
+    check_free(j);
+    return rc;
+}
+
+/* An HTTP check's answer once its entry is durable (http_finish). */
+static int finish_check(void *ctx, int64_t seq, struct http_response *resp)
+{
+    struct check_job *j = ctx;
+    int rc = 0;
+    char *text;
+    size_t len;
+    if (resp && !(rc = check_answer(j, seq, &text, &len))) http_reply_text(resp, text, len);
+    check_free(j);
+    return rc;
+}
+
+int licence_check_reply(struct licence *l, struct http_request *req, json_t *body,
+                        struct http_response *resp)
+{
+    struct check_job *j;
+    int rc = check_start(l, &req->user, body, &j);
+    if (rc) return rc;
+    return http_reply_audited(req, resp, l->au, &j->e, finish_check, j);
 }
 
 int licence_open(struct store *st, struct audit *au, struct licence **out)

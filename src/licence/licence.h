@@ -94,6 +94,10 @@ int licence_check_lookup(struct licence *l, const char *number, size_t len, long
  * frees). */
 int licence_check(struct licence *l, const struct auth_user *u, json_t *body, char **out,
                   size_t *out_len);
+/* The same for the HTTP route: answers resp once the check's entry is durable, without
+ * holding the server's thread meanwhile (http_reply_audited). body is borrowed. */
+int licence_check_reply(struct licence *l, struct http_request *req, json_t *body,
+                        struct http_response *resp);
 
 /* Bulk load for the demo and the benchmark: holders with one licence each, generated from
  * (seed, first .. first+n-1) (licence_demo_row), written in batches of multi-row INSERTs,

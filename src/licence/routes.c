@@ -85,17 +85,10 @@ static int post_licence(void *ctx, struct http_request *req, struct http_respons
 
 static int post_check(void *ctx, struct http_request *req, struct http_response *resp)
 {
-    char *text;
-    size_t len;
     json_t *b = body_of(req);
-    int rc = licence_check(ctx, &req->user, b, &text, &len);
+    int rc = licence_check_reply(ctx, req, b, resp);
     if (b != req->json) json_decref(b);
-    if (rc) return rc;
-    resp->status = 200;
-    resp->raw = text;
-    resp->raw_len = len;
-    resp->content_type = "application/json; charset=utf-8";
-    return 0;
+    return rc;
 }
 
 int licence_routes(struct licence *l, struct http_router *rt)

@@ -256,8 +256,29 @@ static int q_document(struct records *r, json_t *b, struct answer *a, struct kt_
     return 0;
 }
 
-int records_query(struct records *r, const struct auth_user *u, const char *kind, json_t *body,
-                  char **out, size_t *out_len)
+/* A query between its search and its answer: what the audit entry and the answer need. */
+struct query_job {
+    struct records *r;
+    json_t *body; /* a reference: reason and incident are borrowed from it */
+    struct answer a;
+    int hit, more;
+    char ids[MAX_CANDIDATES][16];
+    const char *refs[MAX_CANDIDATES];
+    char action[32];
+    char *detail;
+    struct audit_entry e; /* the entry to audit before the answer leaves */
+};
+
+static void job_free(struct query_job *j)
+{
+    json_decref(j->body);
+    free(j->detail);
+    free(j);
+}
+
+/* Validates body and searches: *out (job_free) holds the candidates and its audit entry e. */
+static int query_start(struct records *r, const struct auth_user *u, const char *kind, json_t *body,
+                       struct query_job **out)
 {
     if (!auth_can(u, AUTH_QUERY))
         return kt_fail(KT_EFORBIDDEN, "role %s may not query records", u->role);
@@ -267,44 +288,50 @@ int records_query(struct records *r, const struct auth_user *u, const char *kind
         return kt_fail(rc, "reason is required: the incident number or the purpose of the query");
     if ((rc = http_json_str(body, "incident", 0, 40, &incident))) return rc;
     json_t *lim = json_object_get(body, "limit");
-    struct answer a = {.limit = 10};
+    struct query_job *j = calloc(1, sizeof *j);
+    if (!j) return KT_ENOMEM;
+    j->r = r;
+    j->body = json_incref(body);
+    struct answer *a = &j->a;
+    a->limit = 10;
     if (lim) {
         if (!json_is_integer(lim) || json_integer_value(lim) < 1 ||
-            json_integer_value(lim) > MAX_CANDIDATES)
+            json_integer_value(lim) > MAX_CANDIDATES) {
+            job_free(j);
             return kt_fail(KT_EINVAL, "limit must be an integer from 1 to %d", MAX_CANDIDATES);
-        a.limit = (size_t)json_integer_value(lim);
+        }
+        a->limit = (size_t)json_integer_value(lim);
     }
-    jtime_today_jst(a.today, sizeof a.today);
+    jtime_today_jst(a->today, sizeof a->today);
     struct kt_buf q;
     kt_buf_init(&q, 64 * 1024);
     if (strcmp(kind, "person") == 0)
-        rc = q_person(r, body, &a, &q);
+        rc = q_person(r, body, a, &q);
     else if (strcmp(kind, "vehicle") == 0)
-        rc = q_vehicle(r, body, &a, &q);
+        rc = q_vehicle(r, body, a, &q);
     else if (strcmp(kind, "firearm") == 0)
-        rc = q_firearm(r, body, &a, &q);
+        rc = q_firearm(r, body, a, &q);
     else
-        rc = q_document(r, body, &a, &q);
+        rc = q_document(r, body, a, &q);
     if (rc) {
         kt_buf_free(&q);
+        job_free(j);
         return rc;
     }
-    qsort(a.c, a.n, sizeof a.c[0], cand_cmp);
-    int more = a.n > a.limit; /* more candidates than shown: narrow by birth date or sex */
-    if (more) a.n = a.limit;
-    int hit = a.n > 0 && a.c[0].score >= HIT_SCORE;
+    qsort(a->c, a->n, sizeof a->c[0], cand_cmp);
+    j->more = a->n > a->limit; /* more candidates than shown: narrow by birth date or sex */
+    if (j->more) a->n = a->limit;
+    j->hit = a->n > 0 && a->c[0].score >= HIT_SCORE;
 
-    char ids[MAX_CANDIDATES][16];
-    const char *refs[MAX_CANDIDATES];
     struct kt_buf d;
     kt_buf_init(&d, 128 * 1024);
     kt_buf_printf(&d, "{\"kind\":\"%s\",\"query\":{%s},\"hit\":%s,\"candidates\":[", kind,
-                  q.data ? q.data + 1 : "", hit ? "true" : "false");
+                  q.data ? q.data + 1 : "", j->hit ? "true" : "false");
     kt_buf_free(&q);
-    for (size_t i = 0; i < a.n; i++) {
-        rec_id_format(a.c[i].t, a.c[i].num, ids[i], sizeof ids[i]);
-        refs[i] = ids[i];
-        kt_buf_printf(&d, "%s\"%s\"", i ? "," : "", ids[i]);
+    for (size_t i = 0; i < a->n; i++) {
+        rec_id_format(a->c[i].t, a->c[i].num, j->ids[i], sizeof j->ids[i]);
+        j->refs[i] = j->ids[i];
+        kt_buf_printf(&d, "%s\"%s\"", i ? "," : "", j->ids[i]);
     }
     kt_buf_puts(&d, "]");
     if (incident) {
@@ -312,31 +339,36 @@ int records_query(struct records *r, const struct auth_user *u, const char *kind
         kt_buf_json_str(&d, incident);
     }
     kt_buf_puts(&d, "}");
-    char *detail_text = kt_buf_take(&d, NULL);
-    if (!detail_text) return KT_ENOMEM;
-    char action[32];
-    snprintf(action, sizeof action, "query.%s", kind);
-    struct audit_entry e = {
-        .action = action, .reason = reason, .detail = detail_text, .refs = refs, .nrefs = a.n};
-    int64_t seq = 0;
-    rc = audit_log(r->au, u, &e, &seq);
-    free(detail_text);
-    if (rc) return rc;
+    if (!(j->detail = kt_buf_take(&d, NULL))) {
+        job_free(j);
+        return KT_ENOMEM;
+    }
+    snprintf(j->action, sizeof j->action, "query.%s", kind);
+    j->e = (struct audit_entry){
+        .action = j->action, .reason = reason, .detail = j->detail, .refs = j->refs, .nrefs = a->n};
+    *out = j;
+    return 0;
+}
 
+/* The answer to j, whose audit entry is durable as number seq. */
+static int query_answer(const struct query_job *j, int64_t seq, char **out, size_t *out_len)
+{
+    struct records *r = j->r;
+    const struct answer *a = &j->a;
     struct kt_buf b;
     kt_buf_init(&b, 4 * 1024 * 1024);
     kt_buf_printf(&b, "{\"hit\":%s,\"query_id\":%lld,\"count\":%zu,\"more\":%s,\"candidates\":[",
-                  hit ? "true" : "false", (long long)seq, a.n, more ? "true" : "false");
+                  j->hit ? "true" : "false", (long long)seq, a->n, j->more ? "true" : "false");
     int64_t now = jtime_now_ms();
     pthread_rwlock_rdlock(&r->lock);
     size_t shown = 0;
-    for (size_t i = 0; i < a.n; i++) {
-        const struct rec_table *tb = &r->tables[a.c[i].t];
-        const struct rec_slot *s = a.c[i].num < tb->cap ? &tb->slots[a.c[i].num] : NULL;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct rec_table *tb = &r->tables[a->c[i].t];
+        const struct rec_slot *s = a->c[i].num < tb->cap ? &tb->slots[a->c[i].num] : NULL;
         if (!s || !s->summary) continue; /* cleared between search and answer */
         kt_buf_printf(&b, "%s{\"id\":\"%s\",\"score\":%.3f,\"hit\":%s,\"age_days\":%lld,",
-                      shown++ ? "," : "", ids[i], (double)a.c[i].score,
-                      a.c[i].score >= HIT_SCORE ? "true" : "false",
+                      shown++ ? "," : "", j->ids[i], (double)a->c[i].score,
+                      a->c[i].score >= HIT_SCORE ? "true" : "false",
                       (long long)((now - s->created_ms) / 86400000));
         kt_buf_puts(&b, s->summary + 1);
     }
@@ -346,18 +378,37 @@ int records_query(struct records *r, const struct auth_user *u, const char *kind
     return *out ? 0 : KT_ENOMEM;
 }
 
+int records_query(struct records *r, const struct auth_user *u, const char *kind, json_t *body,
+                  char **out, size_t *out_len)
+{
+    struct query_job *j;
+    int rc = query_start(r, u, kind, body, &j);
+    if (rc) return rc;
+    int64_t seq = 0;
+    if (!(rc = audit_log(r->au, u, &j->e, &seq))) rc = query_answer(j, seq, out, out_len);
+    job_free(j);
+    return rc;
+}
+
+/* An HTTP query's answer once its entry is durable (http_finish). */
+static int finish_query(void *ctx, int64_t seq, struct http_response *resp)
+{
+    struct query_job *j = ctx;
+    int rc = 0;
+    char *text;
+    size_t len;
+    if (resp && !(rc = query_answer(j, seq, &text, &len))) http_reply_text(resp, text, len);
+    job_free(j);
+    return rc;
+}
+
 static int do_query(struct records *r, struct http_request *req, struct http_response *resp,
                     const char *kind)
 {
-    char *text;
-    size_t len;
-    int rc = records_query(r, &req->user, kind, req->json, &text, &len);
+    struct query_job *j;
+    int rc = query_start(r, &req->user, kind, req->json, &j);
     if (rc) return rc;
-    resp->status = 200;
-    resp->raw = text;
-    resp->raw_len = len;
-    resp->content_type = "application/json; charset=utf-8";
-    return 0;
+    return http_reply_audited(req, resp, r->au, &j->e, finish_query, j);
 }
 
 #define QUERY_HANDLER(fn, kind)                                                                    \
