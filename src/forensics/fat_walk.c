@@ -18,56 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* --- a set of addresses (open addressing) ---------------------------------------------- */
-
-struct aset {
-    uint64_t *v; /* 0 = empty slot; addresses are >= 2 */
-    size_t cap, n;
-};
-
-static int aset_has(const struct aset *s, uint64_t a)
-{
-    if (!s->cap) return 0;
-    size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-    while (s->v[i]) {
-        if (s->v[i] == a) return 1;
-        i = (i + 1) & (s->cap - 1);
-    }
-    return 0;
-}
-
-static int aset_add(struct aset *s, uint64_t a)
-{
-    if (a == 0 || aset_has(s, a)) return 0;
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        uint64_t *v = calloc(cap, sizeof *v);
-        if (!v) return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->v[i]) continue;
-            size_t j = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
-            while (v[j])
-                j = (j + 1) & (cap - 1);
-            v[j] = s->v[i];
-        }
-        free(s->v);
-        s->v = v;
-        s->cap = cap;
-    }
-    size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-    while (s->v[i])
-        i = (i + 1) & (s->cap - 1);
-    s->v[i] = a;
-    s->n++;
-    return 0;
-}
-
-static void aset_free(struct aset *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
 /* --- the generic walk --------------------------------------------------------------------- */
 
 enum { WALK_GO = 0, WALK_STOP = 1 };
@@ -89,10 +39,10 @@ struct walker {
     void *ctx;
     int out_rc;
     /* collect */
-    struct aset *named;
+    struct fat_aset *named;
     uint8_t *dirbits;
     /* orphan directory marking */
-    struct aset *subdirs;
+    struct fat_aset *subdirs;
 };
 
 static int is_dot(const char *s)
@@ -260,7 +210,7 @@ static void mark_runs(struct walker *w, const struct fat_meta *m)
 static int collect_fn(struct walker *w, const struct fat_name *nm, const struct fat_meta *m)
 {
     if (!m) return WALK_GO;
-    if (!m->alloc && aset_add(w->named, m->addr)) return WALK_STOP;
+    if (!m->alloc && fat_aset_add(w->named, m->addr)) return WALK_STOP;
     if (nm->alloc && (m->type == FMT_DIR || m->type == FMT_VIRT_DIR)) mark_runs(w, m);
     return WALK_GO;
 }
@@ -270,19 +220,19 @@ static int subdir_fn(struct walker *w, const struct fat_name *nm, const struct f
 {
     if (nm->alloc || is_dot(nm->name) || !m) return WALK_GO;
     if (m->alloc) return WALK_STOP;
-    if (aset_has(w->subdirs, m->addr)) return WALK_STOP;
-    return aset_add(w->subdirs, m->addr) ? WALK_STOP : WALK_GO;
+    if (fat_aset_has(w->subdirs, m->addr)) return WALK_STOP;
+    return fat_aset_add(w->subdirs, m->addr) ? WALK_STOP : WALK_GO;
 }
 
 struct hunt {
     struct fatfs *fs;
-    struct aset named, subdirs;
+    struct fat_aset named, subdirs;
     struct fat_names *out;
 };
 
 static int orphan_found(struct hunt *h, const struct fat_meta *m)
 {
-    if (aset_has(&h->named, m->addr) || aset_has(&h->subdirs, m->addr)) return 0;
+    if (fat_aset_has(&h->named, m->addr) || fat_aset_has(&h->subdirs, m->addr)) return 0;
     char name[FAT_NAME_MAX];
     if (m->name2[0])
         snprintf(name, sizeof name, "%s", m->name2);
@@ -380,13 +330,13 @@ int fat_orphans(struct fatfs *fs, const struct fat_names **out)
      * last name takes the place of the one removed, as TSK does it). */
     struct fat_names *o = &fs->orphans;
     for (size_t i = 0; i < o->n; i++) {
-        if (!aset_has(&h.subdirs, o->v[i].meta_addr)) continue;
+        if (!fat_aset_has(&h.subdirs, o->v[i].meta_addr)) continue;
         if (o->n == i + 1) continue;
         free(o->v[i].name);
         o->v[i] = o->v[o->n - 1];
         o->n--;
     }
-    aset_free(&h.named);
-    aset_free(&h.subdirs);
+    fat_aset_free(&h.named);
+    fat_aset_free(&h.subdirs);
     return rc;
 }
