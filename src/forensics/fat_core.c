@@ -409,7 +409,9 @@ static int runs_recover(struct fatfs *fs, const struct fat_meta *m, struct fat_r
     int64_t remain = (int64_t)(m->size > INT64_MAX ? INT64_MAX : m->size);
     while (remain > 0 && can) {
         sbase = fat_clust_to_sect(fs, c);
-        if (c > fs->lastclust + 1 || sbase + fs->csize - 1 > fs->last_block) {
+        /* Past the volume, as TSK; past the image too, where nothing more can be read. */
+        if (c > fs->lastclust + 1 || sbase + fs->csize - 1 > fs->last_block ||
+            sbase > fs->last_block_act) {
             can = 0;
             break;
         }
@@ -454,7 +456,8 @@ int fat_runs_get(struct fatfs *fs, const struct fat_meta *m, struct fat_runs *r)
     if (m->contiguous) {
         for (; remain > 0; remain--, c++) {
             uint64_t s = fat_clust_to_sect(fs, c);
-            if (c < 2 || c > fs->lastclust || s + fs->csize - 1 > fs->last_block) {
+            if (c < 2 || c > fs->lastclust || s + fs->csize - 1 > fs->last_block ||
+                s > fs->last_block_act) {
                 forensics_diag_add(fs->diag, "%s: entry %llu: clusters run past the volume",
                                    fat_op_type(fs), (unsigned long long)m->addr);
                 break;

@@ -202,7 +202,7 @@ static void mark_runs(struct walker *w, const struct fat_meta *m)
     if (fat_runs_get(w->fs, m, &r)) return;
     for (size_t i = 0; i < r.n; i++)
         for (uint64_t s = r.v[i].sect; s < r.v[i].sect + r.v[i].len; s++)
-            if (s < w->fs->block_count) w->dirbits[s / 8] |= (uint8_t)(1u << (s % 8));
+            if (s <= w->fs->last_block_act) w->dirbits[s / 8] |= (uint8_t)(1u << (s % 8));
     fat_runs_free(&r);
 }
 
@@ -255,7 +255,7 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
     if (ssect > fs->last_block || lsect > fs->last_block) return -1;
     uint8_t *buf = malloc((size_t)fs->csize * fs->ssize);
     if (!buf) return -1;
-#define BIT(s) ((s) < fs->block_count && (dirbits[(s) / 8] & (1u << ((s) % 8))))
+#define BIT(s) ((s) <= fs->last_block_act && (dirbits[(s) / 8] & (1u << ((s) % 8))))
     uint64_t sect = ssect;
     int done = 0;
     while (sect <= lsect && !done) {
@@ -312,7 +312,8 @@ int fat_orphans(struct fatfs *fs, const struct fat_names **out)
     if (fs->orphans_done) return 0;
     fs->orphans_done = 1;
     struct hunt h = {.fs = fs, .out = &fs->orphans};
-    size_t nbits = (size_t)((fs->block_count + 7) / 8);
+    /* Sectors past the end of the image cannot be scanned: the bitmap stops there. */
+    size_t nbits = (size_t)((fs->last_block_act + 1 + 7) / 8);
     if (nbits == 0 || nbits > (128u << 20)) {
         forensics_diag_add(fs->diag, "%s: volume too large for the orphan search", fat_op_type(fs));
         return -1;
