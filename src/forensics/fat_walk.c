@@ -246,6 +246,33 @@ static int orphan_found(struct hunt *h, const struct fat_meta *m)
     return 0;
 }
 
+/* Sequential reads through a 1 MiB window: the scan visits every free cluster, one at a time. */
+struct window {
+    uint8_t *buf;
+    uint64_t start, len; /* volume sectors held */
+};
+
+#define WINDOW_BYTES (1u << 20)
+
+static const uint8_t *window_get(struct fatfs *fs, struct window *w, uint64_t sect, uint64_t n,
+                                 uint64_t lsect)
+{
+    if (sect >= w->start && sect + n <= w->start + w->len)
+        return w->buf + (sect - w->start) * fs->ssize;
+    uint64_t want = WINDOW_BYTES / fs->ssize;
+    if (want < n) want = n;
+    if (want > lsect - sect + 1) want = lsect - sect + 1;
+    if (want < n) return NULL;
+    w->start = sect;
+    w->len = 0;
+    if (fat_read(fs, sect * fs->ssize, w->buf, want * fs->ssize)) {
+        if (fat_read(fs, sect * fs->ssize, w->buf, n * fs->ssize)) return NULL;
+        want = n;
+    }
+    w->len = want;
+    return w->buf;
+}
+
 /* TSK's inode walk over unallocated entries (flags UNALLOC|USED). */
 static int scan(struct hunt *h, const uint8_t *dirbits)
 {
@@ -253,8 +280,10 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
     uint64_t end_inum = fs->last_inum - (fs->numfat + 2);
     uint64_t ssect = fs->firstdatasect, lsect = fat_inode_to_sect(fs, end_inum);
     if (ssect > fs->last_block || lsect > fs->last_block) return -1;
-    uint8_t *buf = malloc((size_t)fs->csize * fs->ssize);
-    if (!buf) return -1;
+    size_t wbytes =
+        WINDOW_BYTES > (size_t)fs->csize * fs->ssize ? WINDOW_BYTES : (size_t)fs->csize * fs->ssize;
+    struct window win = {.buf = malloc(wbytes)};
+    if (!win.buf) return -1;
 #define BIT(s) ((s) <= fs->last_block_act && (dirbits[(s) / 8] & (1u << ((s) % 8))))
     uint64_t sect = ssect;
     int done = 0;
@@ -274,7 +303,8 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
             }
             nsec = lsect - sect + 1 < fs->csize ? lsect - sect + 1 : fs->csize;
         }
-        if (fat_read(fs, sect * fs->ssize, buf, nsec * fs->ssize)) {
+        const uint8_t *buf = window_get(fs, &win, sect, nsec, lsect);
+        if (!buf) {
             forensics_diag_add(fs->diag, "%s: orphan search: sector %llu is beyond the image",
                                fat_op_type(fs), (unsigned long long)sect);
             break;
@@ -295,14 +325,14 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
                 struct fat_meta m;
                 if (fs->fam->dinode_copy(fs, inum, dep, alloc, &m)) continue;
                 if (orphan_found(h, &m)) {
-                    free(buf);
+                    free(win.buf);
                     return -1;
                 }
             }
         }
     }
 #undef BIT
-    free(buf);
+    free(win.buf);
     return 0;
 }
 
