@@ -140,6 +140,8 @@ def compare_files(img, offset, body, label):
         if got != want:
             bad.append("%s %s: icat %d bytes, keitsu %d bytes" % (addr, f[1], len(want), len(got)))
             continue
+        if n > 4:  # stat on a few files per volume is enough (each run costs a process)
+            continue
         st = run([KEITSU, "image", "stat", img, addr, "--offset", str(offset)])
         try:
             j = json.loads(st.stdout)
