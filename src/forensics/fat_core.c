@@ -270,16 +270,56 @@ static void meta_virtual(struct fat_meta *m, uint64_t addr, enum fat_meta_type t
     snprintf(m->name2, sizeof m->name2, "%s", name);
 }
 
+int fat_aset_has(const struct fat_aset *s, uint64_t a)
+{
+    if (!s->cap) return 0;
+    size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+    while (s->v[i]) {
+        if (s->v[i] == a) return 1;
+        i = (i + 1) & (s->cap - 1);
+    }
+    return 0;
+}
+
+int fat_aset_add(struct fat_aset *s, uint64_t a)
+{
+    if (a == 0 || fat_aset_has(s, a)) return 0;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v) return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i]) continue;
+            size_t j = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
+            v[j] = s->v[i];
+        }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+    while (s->v[i])
+        i = (i + 1) & (s->cap - 1);
+    s->v[i] = a;
+    s->n++;
+    return 0;
+}
+
+void fat_aset_free(struct fat_aset *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
 uint64_t fat_dir_chain_bytes(struct fatfs *fs, uint64_t c)
 {
-    size_t nb = (size_t)(fs->lastclust / 8 + 1);
-    uint8_t *seen = calloc(nb, 1);
+    struct fat_aset seen = {0};
     uint64_t n = 0;
-    if (!seen) return 0;
     while (c && !fat_is_eof(c, fs->mask)) {
         if (c <= fs->lastclust) {
-            if (seen[c / 8] & (1u << (c % 8))) break;
-            seen[c / 8] |= (uint8_t)(1u << (c % 8));
+            if (fat_aset_has(&seen, c) || fat_aset_add(&seen, c)) break;
         } else if (n > fs->lastclust) {
             break;
         }
@@ -288,7 +328,7 @@ uint64_t fat_dir_chain_bytes(struct fatfs *fs, uint64_t c)
         if (fat_get(fs, c, &nxt)) break;
         c = nxt;
     }
-    free(seen);
+    fat_aset_free(&seen);
     return n * fs->csize * fs->ssize;
 }
 
@@ -369,7 +409,9 @@ static int runs_recover(struct fatfs *fs, const struct fat_meta *m, struct fat_r
     int64_t remain = (int64_t)(m->size > INT64_MAX ? INT64_MAX : m->size);
     while (remain > 0 && can) {
         sbase = fat_clust_to_sect(fs, c);
-        if (c > fs->lastclust + 1 || sbase + fs->csize - 1 > fs->last_block) {
+        /* Past the volume, as TSK; past the image too, where nothing more can be read. */
+        if (c > fs->lastclust + 1 || sbase + fs->csize - 1 > fs->last_block ||
+            sbase > fs->last_block_act) {
             can = 0;
             break;
         }
@@ -414,7 +456,8 @@ int fat_runs_get(struct fatfs *fs, const struct fat_meta *m, struct fat_runs *r)
     if (m->contiguous) {
         for (; remain > 0; remain--, c++) {
             uint64_t s = fat_clust_to_sect(fs, c);
-            if (c < 2 || c > fs->lastclust || s + fs->csize - 1 > fs->last_block) {
+            if (c < 2 || c > fs->lastclust || s + fs->csize - 1 > fs->last_block ||
+                s > fs->last_block_act) {
                 forensics_diag_add(fs->diag, "%s: entry %llu: clusters run past the volume",
                                    fat_op_type(fs), (unsigned long long)m->addr);
                 break;
@@ -423,9 +466,7 @@ int fat_runs_get(struct fatfs *fs, const struct fat_meta *m, struct fat_runs *r)
         }
         return 0;
     }
-    size_t nb = (size_t)(fs->lastclust / 8 + 1);
-    uint8_t *seen = calloc(nb, 1);
-    if (!seen) return -1;
+    struct fat_aset seen = {0};
     while ((c & fs->mask) > 0 && remain > 0 && !fat_is_eof(c, fs->mask)) {
         uint64_t s = fat_clust_to_sect(fs, c);
         if (c < 2 || c > fs->lastclust || s + fs->csize - 1 > fs->last_block) {
@@ -433,14 +474,13 @@ int fat_runs_get(struct fatfs *fs, const struct fat_meta *m, struct fat_runs *r)
                                fat_op_type(fs), (unsigned long long)m->addr, (unsigned long long)c);
             break;
         }
-        if (seen[c / 8] & (1u << (c % 8))) {
+        if (fat_aset_has(&seen, c)) {
             forensics_diag_add(fs->diag, "%s: entry %llu: cluster chain loops at cluster %llu",
                                fat_op_type(fs), (unsigned long long)m->addr, (unsigned long long)c);
             break;
         }
-        seen[c / 8] |= (uint8_t)(1u << (c % 8));
-        if (runs_add(r, s, fs->csize)) {
-            free(seen);
+        if (fat_aset_add(&seen, c) || runs_add(r, s, fs->csize)) {
+            fat_aset_free(&seen);
             return -1;
         }
         if (--remain > 0) {
@@ -454,7 +494,7 @@ int fat_runs_get(struct fatfs *fs, const struct fat_meta *m, struct fat_runs *r)
             c = nxt;
         }
     }
-    free(seen);
+    fat_aset_free(&seen);
     return 0;
 }
 

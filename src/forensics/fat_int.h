@@ -135,6 +135,15 @@ struct fatfs {
     int named_done;
 };
 
+/* A set of addresses or cluster numbers (never 0), open addressing; zero-initialise. */
+struct fat_aset {
+    uint64_t *v;
+    size_t cap, n;
+};
+int fat_aset_has(const struct fat_aset *s, uint64_t a);
+int fat_aset_add(struct fat_aset *s, uint64_t a); /* 0, or -1 out of memory */
+void fat_aset_free(struct fat_aset *s);
+
 /* --- fat_core.c ------------------------------------------------------------------------- */
 
 /* Reads n bytes at volume byte offset off; 0, or -1 if the image does not hold them all. */

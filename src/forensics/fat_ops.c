@@ -132,7 +132,15 @@ int fat_op_unalloc(void *h, forensics_range_fn fn, void *ctx)
     uint64_t run_start = 0, run_len = 0; /* in sectors */
     int rc = 0;
     uint64_t end = fs->firstclustsect + fs->csize * fs->clustcnt;
-    for (uint64_t c = 2; c <= fs->lastclust && rc == 0; c++) {
+    /* Only what the image holds: a boot sector may claim far more than was imaged. */
+    uint64_t lastc = fs->lastclust, lastb = fs->last_block_act;
+    if (lastb + 1 < end) {
+        lastc = lastb >= fs->firstclustsect ? fat_sect_to_clust(fs, lastb) : 1;
+        if (lastc > fs->lastclust) lastc = fs->lastclust;
+        forensics_diag_add(fs->diag, "%s: unallocated space listed up to the image's end",
+                           fat_op_type(fs));
+    }
+    for (uint64_t c = 2; c <= lastc && rc == 0; c++) {
         int a = fs->fam->cluster_alloc(fs, c);
         if (a != 0) continue;
         uint64_t s = fat_clust_to_sect(fs, c);
@@ -145,13 +153,13 @@ int fat_op_unalloc(void *h, forensics_range_fn fn, void *ctx)
         run_len = fs->csize;
     }
     /* Sectors after the last whole cluster belong to no file. */
-    if (rc == 0 && end <= fs->last_block) {
+    if (rc == 0 && end <= lastb) {
         if (run_len && run_start + run_len == end) {
-            run_len += fs->last_block + 1 - end;
+            run_len += lastb + 1 - end;
         } else {
             if (run_len) rc = fn(ctx, fs->off + run_start * fs->ssize, run_len * fs->ssize);
             run_start = end;
-            run_len = fs->last_block + 1 - end;
+            run_len = lastb + 1 - end;
         }
     }
     if (rc == 0 && run_len) rc = fn(ctx, fs->off + run_start * fs->ssize, run_len * fs->ssize);

@@ -18,56 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* --- a set of addresses (open addressing) ---------------------------------------------- */
-
-struct aset {
-    uint64_t *v; /* 0 = empty slot; addresses are >= 2 */
-    size_t cap, n;
-};
-
-static int aset_has(const struct aset *s, uint64_t a)
-{
-    if (!s->cap) return 0;
-    size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-    while (s->v[i]) {
-        if (s->v[i] == a) return 1;
-        i = (i + 1) & (s->cap - 1);
-    }
-    return 0;
-}
-
-static int aset_add(struct aset *s, uint64_t a)
-{
-    if (a == 0 || aset_has(s, a)) return 0;
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        uint64_t *v = calloc(cap, sizeof *v);
-        if (!v) return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->v[i]) continue;
-            size_t j = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ull) & (cap - 1);
-            while (v[j])
-                j = (j + 1) & (cap - 1);
-            v[j] = s->v[i];
-        }
-        free(s->v);
-        s->v = v;
-        s->cap = cap;
-    }
-    size_t i = (size_t)(a * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-    while (s->v[i])
-        i = (i + 1) & (s->cap - 1);
-    s->v[i] = a;
-    s->n++;
-    return 0;
-}
-
-static void aset_free(struct aset *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
 /* --- the generic walk --------------------------------------------------------------------- */
 
 enum { WALK_GO = 0, WALK_STOP = 1 };
@@ -89,10 +39,10 @@ struct walker {
     void *ctx;
     int out_rc;
     /* collect */
-    struct aset *named;
+    struct fat_aset *named;
     uint8_t *dirbits;
     /* orphan directory marking */
-    struct aset *subdirs;
+    struct fat_aset *subdirs;
 };
 
 static int is_dot(const char *s)
@@ -252,7 +202,7 @@ static void mark_runs(struct walker *w, const struct fat_meta *m)
     if (fat_runs_get(w->fs, m, &r)) return;
     for (size_t i = 0; i < r.n; i++)
         for (uint64_t s = r.v[i].sect; s < r.v[i].sect + r.v[i].len; s++)
-            if (s < w->fs->block_count) w->dirbits[s / 8] |= (uint8_t)(1u << (s % 8));
+            if (s <= w->fs->last_block_act) w->dirbits[s / 8] |= (uint8_t)(1u << (s % 8));
     fat_runs_free(&r);
 }
 
@@ -260,7 +210,7 @@ static void mark_runs(struct walker *w, const struct fat_meta *m)
 static int collect_fn(struct walker *w, const struct fat_name *nm, const struct fat_meta *m)
 {
     if (!m) return WALK_GO;
-    if (!m->alloc && aset_add(w->named, m->addr)) return WALK_STOP;
+    if (!m->alloc && fat_aset_add(w->named, m->addr)) return WALK_STOP;
     if (nm->alloc && (m->type == FMT_DIR || m->type == FMT_VIRT_DIR)) mark_runs(w, m);
     return WALK_GO;
 }
@@ -270,19 +220,19 @@ static int subdir_fn(struct walker *w, const struct fat_name *nm, const struct f
 {
     if (nm->alloc || is_dot(nm->name) || !m) return WALK_GO;
     if (m->alloc) return WALK_STOP;
-    if (aset_has(w->subdirs, m->addr)) return WALK_STOP;
-    return aset_add(w->subdirs, m->addr) ? WALK_STOP : WALK_GO;
+    if (fat_aset_has(w->subdirs, m->addr)) return WALK_STOP;
+    return fat_aset_add(w->subdirs, m->addr) ? WALK_STOP : WALK_GO;
 }
 
 struct hunt {
     struct fatfs *fs;
-    struct aset named, subdirs;
+    struct fat_aset named, subdirs;
     struct fat_names *out;
 };
 
 static int orphan_found(struct hunt *h, const struct fat_meta *m)
 {
-    if (aset_has(&h->named, m->addr) || aset_has(&h->subdirs, m->addr)) return 0;
+    if (fat_aset_has(&h->named, m->addr) || fat_aset_has(&h->subdirs, m->addr)) return 0;
     char name[FAT_NAME_MAX];
     if (m->name2[0])
         snprintf(name, sizeof name, "%s", m->name2);
@@ -296,6 +246,33 @@ static int orphan_found(struct hunt *h, const struct fat_meta *m)
     return 0;
 }
 
+/* Sequential reads through a 1 MiB window: the scan visits every free cluster, one at a time. */
+struct window {
+    uint8_t *buf;
+    uint64_t start, len; /* volume sectors held */
+};
+
+#define WINDOW_BYTES (1u << 20)
+
+static const uint8_t *window_get(struct fatfs *fs, struct window *w, uint64_t sect, uint64_t n,
+                                 uint64_t lsect)
+{
+    if (sect >= w->start && sect + n <= w->start + w->len)
+        return w->buf + (sect - w->start) * fs->ssize;
+    uint64_t want = WINDOW_BYTES / fs->ssize;
+    if (want < n) want = n;
+    if (want > lsect - sect + 1) want = lsect - sect + 1;
+    if (want < n) return NULL;
+    w->start = sect;
+    w->len = 0;
+    if (fat_read(fs, sect * fs->ssize, w->buf, want * fs->ssize)) {
+        if (fat_read(fs, sect * fs->ssize, w->buf, n * fs->ssize)) return NULL;
+        want = n;
+    }
+    w->len = want;
+    return w->buf;
+}
+
 /* TSK's inode walk over unallocated entries (flags UNALLOC|USED). */
 static int scan(struct hunt *h, const uint8_t *dirbits)
 {
@@ -303,9 +280,11 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
     uint64_t end_inum = fs->last_inum - (fs->numfat + 2);
     uint64_t ssect = fs->firstdatasect, lsect = fat_inode_to_sect(fs, end_inum);
     if (ssect > fs->last_block || lsect > fs->last_block) return -1;
-    uint8_t *buf = malloc((size_t)fs->csize * fs->ssize);
-    if (!buf) return -1;
-#define BIT(s) ((s) < fs->block_count && (dirbits[(s) / 8] & (1u << ((s) % 8))))
+    size_t wbytes =
+        WINDOW_BYTES > (size_t)fs->csize * fs->ssize ? WINDOW_BYTES : (size_t)fs->csize * fs->ssize;
+    struct window win = {.buf = malloc(wbytes)};
+    if (!win.buf) return -1;
+#define BIT(s) ((s) <= fs->last_block_act && (dirbits[(s) / 8] & (1u << ((s) % 8))))
     uint64_t sect = ssect;
     int done = 0;
     while (sect <= lsect && !done) {
@@ -324,7 +303,8 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
             }
             nsec = lsect - sect + 1 < fs->csize ? lsect - sect + 1 : fs->csize;
         }
-        if (fat_read(fs, sect * fs->ssize, buf, nsec * fs->ssize)) {
+        const uint8_t *buf = window_get(fs, &win, sect, nsec, lsect);
+        if (!buf) {
             forensics_diag_add(fs->diag, "%s: orphan search: sector %llu is beyond the image",
                                fat_op_type(fs), (unsigned long long)sect);
             break;
@@ -345,14 +325,14 @@ static int scan(struct hunt *h, const uint8_t *dirbits)
                 struct fat_meta m;
                 if (fs->fam->dinode_copy(fs, inum, dep, alloc, &m)) continue;
                 if (orphan_found(h, &m)) {
-                    free(buf);
+                    free(win.buf);
                     return -1;
                 }
             }
         }
     }
 #undef BIT
-    free(buf);
+    free(win.buf);
     return 0;
 }
 
@@ -362,7 +342,8 @@ int fat_orphans(struct fatfs *fs, const struct fat_names **out)
     if (fs->orphans_done) return 0;
     fs->orphans_done = 1;
     struct hunt h = {.fs = fs, .out = &fs->orphans};
-    size_t nbits = (size_t)((fs->block_count + 7) / 8);
+    /* Sectors past the end of the image cannot be scanned: the bitmap stops there. */
+    size_t nbits = (size_t)((fs->last_block_act + 1 + 7) / 8);
     if (nbits == 0 || nbits > (128u << 20)) {
         forensics_diag_add(fs->diag, "%s: volume too large for the orphan search", fat_op_type(fs));
         return -1;
@@ -380,13 +361,13 @@ int fat_orphans(struct fatfs *fs, const struct fat_names **out)
      * last name takes the place of the one removed, as TSK does it). */
     struct fat_names *o = &fs->orphans;
     for (size_t i = 0; i < o->n; i++) {
-        if (!aset_has(&h.subdirs, o->v[i].meta_addr)) continue;
+        if (!fat_aset_has(&h.subdirs, o->v[i].meta_addr)) continue;
         if (o->n == i + 1) continue;
         free(o->v[i].name);
         o->v[i] = o->v[o->n - 1];
         o->n--;
     }
-    aset_free(&h.named);
-    aset_free(&h.subdirs);
+    fat_aset_free(&h.named);
+    fat_aset_free(&h.subdirs);
     return rc;
 }

@@ -52,5 +52,7 @@ def image(name):
 
 
 def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # fls prints FAT and exFAT local times in the machine's zone; keitsu reads them as UTC.
+    env = dict(os.environ, TZ="UTC")
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     return p.returncode, p.stdout, p.stderr

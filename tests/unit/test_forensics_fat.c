@@ -178,6 +178,18 @@ static void test_normal(void)
     free(g.data);
 }
 
+/* An entry in a free cluster that no directory reaches: an orphan, named by its 8.3 name. */
+static void test_orphan(void)
+{
+    build();
+    dent(clust(20), "\xe5RPHAN  TXT", 0x20, 21, 700);
+    /* Cluster 20 is sector 22: slot (22-3)*16+3 = 307. */
+    char *body = body_of(sizeof img, NULL);
+    CHECK(strstr(body, "0|/$OrphanFiles/_RPHAN.TXT (deleted)|307|-/rrwxrwxrwx|0|0|700|") != NULL,
+          "orphan:\n%s", body);
+    free(body);
+}
+
 static void test_chain_loop(void)
 {
     build();
@@ -306,6 +318,7 @@ static void test_unalloc_and_fat32_root(void)
 int main(void)
 {
     test_normal();
+    test_orphan();
     test_chain_loop();
     test_chain_leaves_volume();
     test_dir_loops();
