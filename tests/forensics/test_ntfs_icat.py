@@ -1,9 +1,19 @@
 """keitsu image cat must give exactly what icat gives for every $DATA stream fls lists on the
 NTFS sample volumes (default streams by entry number and by full address, alternate data
-streams, deleted files), and keitsu image stat must describe each entry as JSON."""
+streams, deleted files), and keitsu image stat must describe each entry as JSON.
+
+Where mkntfs and a working ntfs-3g FUSE mount are available, the same checks (and the body
+listing against fls) run on a volume made here with what the samples lack: LZNT1-compressed
+files, sparse files, several alternate data streams, deleted files and a deleted directory.
+Without them that part is skipped."""
 import json
 import os
+import random
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import samples  # noqa: E402
@@ -26,14 +36,109 @@ def addresses(path, start):
     return addrs
 
 
+def populate(d):
+    """Files for the made volume; contents are seeded, so the image's streams are known."""
+    rnd = random.Random(6)
+    comp = os.path.join(d, "comp")
+    os.mkdir(comp)
+    # FILE_ATTRIBUTE_DIRECTORY | COMPRESSED: files created inside are LZNT1-compressed
+    os.setxattr(comp, "system.ntfs_attrib_be", (0x810).to_bytes(4, "big"))
+    for i in range(5):
+        with open(os.path.join(comp, "text%d.txt" % i), "w") as f:
+            f.write(("The quick brown fox %d jumps over the lazy dog. " % i) * (2000 * (i + 1)))
+    with open(os.path.join(comp, "rand.bin"), "wb") as f:
+        f.write(bytes(rnd.getrandbits(8) for _ in range(200000)))
+    with open(os.path.join(comp, "mixed.bin"), "wb") as f:
+        for k in range(20):
+            f.write(bytes(rnd.getrandbits(8) for _ in range(10000)) if k % 2 else b"A" * 70000)
+    for where, size in ((comp, 3 << 20), (d, 5 << 20)):
+        with open(os.path.join(where, "sparse.bin"), "wb") as f:
+            f.seek(size)
+            f.write(b"end of sparse")
+            f.seek(100)
+            f.write(b"start")
+    ads = os.path.join(d, "ads.txt")
+    with open(ads, "w") as f:
+        f.write("main")
+    os.setxattr(ads, "user.secret", b"hidden stream content" * 100)
+    os.setxattr(ads, "user.small", b"tiny")
+    for i in range(30):
+        with open(os.path.join(d, "del%d.dat" % i), "w") as f:
+            f.write("z" * (i * 1000))
+    gone = os.path.join(d, "gone")
+    os.mkdir(gone)
+    for i in range(10):
+        with open(os.path.join(gone, "g%d.txt" % i), "w") as f:
+            f.write("g" * (i * 300))
+    for i in range(0, 30, 3):
+        os.unlink(os.path.join(d, "del%d.dat" % i))
+    for i in range(10):
+        os.unlink(os.path.join(gone, "g%d.txt" % i))
+    os.rmdir(gone)
+    os.unlink(os.path.join(comp, "text3.txt"))
+
+
+def made_volume():
+    """Path of the volume made with mkntfs and ntfs-3g, or None (and why) if it cannot be."""
+    if not (shutil.which("mkntfs") and shutil.which("ntfs-3g") and shutil.which("fusermount")
+            and os.path.exists("/dev/fuse")):
+        return None, "mkntfs, ntfs-3g or FUSE not available"
+    os.makedirs(samples.CACHE, exist_ok=True)
+    out = os.path.join(samples.CACHE, "ntfs3g-made.img")
+    if os.path.exists(out):
+        return out, None
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as f:
+        f.truncate(24 << 20)
+    if subprocess.run(["mkntfs", "-F", "-q", "-f", "-c", "4096", tmp],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        return None, "mkntfs failed"
+    mnt = tempfile.mkdtemp(prefix="keitsu-ntfs-")
+    proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach,compression", tmp, mnt],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            if os.path.ismount(mnt) or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        if not os.path.ismount(mnt):
+            return None, "ntfs-3g could not mount (FUSE not permitted?)"
+        try:
+            populate(mnt)
+        finally:
+            subprocess.run(["fusermount", "-u", mnt])
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+        os.rmdir(mnt)
+    os.replace(tmp, out)
+    return out, None
+
+
+def check_body(path, start, label):
+    rc, want, _ = samples.run(["fls", "-r", "-m", "/", "-o", str(start), path])
+    rc2, got, err = samples.run([KEITSU, "image", "body", path, "--offset", str(start)])
+    if rc == 0 and rc2 == 0 and got == want:
+        print("ok - %s: body identical to fls (%d lines)" % (label, want.count(b"\n")))
+        return 0
+    print("not ok - %s: body differs from fls %s" % (label, err.decode(errors="replace")))
+    return 1
+
+
 def main():
     samples.need_tools()
     failures = 0
-    for name, start, family in samples.PARTITIONS:
-        if family != "ntfs":
-            continue
-        path = samples.image(name)
-        label = "%s@%d" % (name, start)
+    volumes = [(samples.image(name), start, "%s@%d" % (name, start))
+               for name, start, family in samples.PARTITIONS if family == "ntfs"]
+    made, why = made_volume()
+    if made:
+        volumes.append((made, 0, "ntfs-3g made volume"))
+        failures += check_body(made, 0, "ntfs-3g made volume")
+    else:
+        print("ok - ntfs-3g made volume # SKIP %s" % why)
+    for path, start, label in volumes:
         addrs = addresses(path, start)
         bad = []
         for addr in addrs:
