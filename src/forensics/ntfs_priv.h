@@ -105,6 +105,10 @@ static inline uint64_t le64(const uint8_t *p)
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
+/* Makes room for one more element in *arr (n used, *cap allocated, elements of size bytes),
+ * doubling from first; 0 or KT_ENOMEM (*arr unchanged then). */
+int ntfs_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
+
 /* ntfs_mft.c */
 int ntfs_mft_load(struct ntfs_fs *fs);
 /* The record of entry n with its fixups applied, or NULL if out of range or invalid. */

@@ -46,15 +46,10 @@ int ntfs_pmap_build(struct ntfs_fs *fs, struct ntfs_pmap *m)
         }
         if (rc) continue;
         for (size_t k = 0; k < f.nnames; k++) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                struct child_sort *nv = realloc(v, cap * sizeof *nv);
-                if (!nv) {
-                    ntfs_file_free(&f);
-                    free(v);
-                    return KT_ENOMEM;
-                }
-                v = nv;
+            if (ntfs_grow(&v, &cap, n, sizeof *v, 1024)) {
+                ntfs_file_free(&f);
+                free(v);
+                return KT_ENOMEM;
             }
             v[n].c = (struct ntfs_child){f.names[k].par, a, f.names[k].par_seq, f.seq,
                                          ntfs_name_hash(f.names[k].name)};
