@@ -338,6 +338,13 @@ static int proc_attrseq(struct ntfs_fs *fs, struct ntfs_file *f, const uint8_t *
                 a->size = le64(p + 48);
                 a->init = le64(p + 56);
                 a->comp_size = cu && (flags & 1) ? 1u << cu : 0;
+                if ((uint64_t)a->comp_size * fs->cluster_size > NTFS_MAX_COMP_UNIT) {
+                    forensics_diag_add(fs->diag,
+                                       "ntfs: entry %llu: compression unit of %u clusters "
+                                       "not supported, read as stored",
+                                       (unsigned long long)f->addr, a->comp_size);
+                    a->comp_size = 0;
+                }
             }
             free(name);
             if (decode_runs(fs, a, p + run_off, alen - run_off, le64(p + 16), recno))

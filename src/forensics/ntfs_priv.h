@@ -28,6 +28,7 @@ enum {
 #define NTFS_MAX_IDXALLOC (128u << 20) /* bytes of $INDEX_ALLOCATION read per directory */
 #define NTFS_MAX_DEPTH 128             /* directory depth, as the Sleuth Kit */
 #define NTFS_MAX_PATH 4096
+#define NTFS_MAX_COMP_UNIT (4u << 20) /* bytes of one compression unit (64 KiB in practice) */
 
 struct ntfs_run {
     uint64_t vcn, lcn, len; /* clusters */

@@ -118,7 +118,7 @@ static const char name_type_chr[] = "-pcdbrlshwvV";
 static int emit(struct walker *w, const struct ntfs_dent *d, const struct ntfs_file *f,
                 const struct ntfs_attr *a)
 {
-    char path[NTFS_MAX_PATH + 1024], addr[64];
+    char path[NTFS_MAX_PATH + 2048], addr[64];
     const char *sep = a && a->name && a->type != NTFS_AT_FNAME &&
                               (a->type != NTFS_AT_IDXROOT || strcmp(a->name, "$I30") != 0)
                           ? ":"
@@ -251,6 +251,13 @@ static int orphan_list(struct walker *w)
             const char *nm = f.nnames && f.names[0].name[0] ? f.names[0].name : name;
             snprintf(name, sizeof name, "OrphanFile-%" PRIu64, a);
             rc = ntfs_dir_add(&w->orphans, nm, a, (uint16_t)(f.seq - 1), NTFS_NT_UNDEF, 0);
+            if (rc == KT_ETOOBIG) {
+                forensics_diag_add(fs->diag, "ntfs: more than a million orphans, the rest not "
+                                             "listed");
+                ntfs_file_free(&f);
+                rc = 0;
+                break;
+            }
             if (rc == 0 && f.is_dir) rc = mark_subdir(w, a, stack, 0);
         }
         ntfs_file_free(&f);
