@@ -127,6 +127,12 @@ void ntfs_file_free(struct ntfs_file *f);
 /* The first attribute of type (and name, NULL = unnamed; "" = any) or with id if id >= 0. */
 const struct ntfs_attr *ntfs_file_attr(const struct ntfs_file *f, uint32_t type, const char *name,
                                        int id);
+/* NT time (100 ns since 1601) as the Sleuth Kit 4.11 converts it (32-bit seconds). */
+struct forensics_time ntfs_time(uint64_t nt);
+/* UTF-16LE to UTF-8 (lenient: bad units become '^'), control characters as '^'. Owned. */
+char *ntfs_utf16(const uint8_t *p, size_t units);
+
+/* ntfs_data.c */
 /* Streams an attribute's content (size bytes; sparse and past-initialised parts as zeros;
  * compressed units decompressed). slack != 0 reads up to the allocated size. */
 int ntfs_attr_read(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, forensics_data_fn fn,
@@ -134,12 +140,6 @@ int ntfs_attr_read(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, for
 /* The whole content into a malloc'ed buffer of *n bytes (at most max). */
 int ntfs_attr_load(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, size_t max,
                    uint8_t **out, size_t *n);
-/* NT time (100 ns since 1601) as the Sleuth Kit 4.11 converts it (32-bit seconds). */
-struct forensics_time ntfs_time(uint64_t nt);
-/* UTF-16LE to UTF-8 (lenient: bad units become '^'), control characters as '^'. Owned. */
-char *ntfs_utf16(const uint8_t *p, size_t units);
-
-/* ntfs_lznt1.c */
 /* Decompresses one LZNT1 compression unit; returns bytes produced (<= outlen). */
 size_t ntfs_lznt1(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen);
 
