@@ -37,10 +37,7 @@ make_volume() {
     for _ in $(seq 50); do mountpoint -q "$mnt" && break; sleep 0.2; done
     mountpoint -q "$mnt" || bench_die "ntfs-3g could not mount $tmp (FUSE unavailable?)"
     echo "making $IMG: $FILES files in one directory through ntfs-3g (once; takes minutes)"
-    python3 - "$mnt" "$FILES" <<'EOF' || {
-        fusermount -u "$mnt"
-        bench_die "creating files failed"
-    }
+    if ! python3 - "$mnt" "$FILES" <<'EOF'; then
 import os, sys
 d = os.path.join(sys.argv[1], "many")
 os.mkdir(d)
@@ -48,6 +45,9 @@ for i in range(int(sys.argv[2])):
     with open(os.path.join(d, "document-%07d.txt" % i), "w") as f:
         f.write("x" * (i % 700))
 EOF
+        fusermount -u "$mnt"
+        bench_die "creating files failed"
+    fi
     fusermount -u "$mnt" 2>/dev/null || umount "$mnt"
     wait "$pid" || bench_die "ntfs-3g failed"
     mv "$tmp" "$IMG"
