@@ -198,11 +198,14 @@ static void proc_si(struct ntfs_file *f, const uint8_t *rec, size_t rec_size, co
     uint16_t soff = le16(at + 20);
     if (soff < 16 || soff >= alen || alen < 48 || soff > alen - 48) return;
     const uint8_t *si = at + soff;
+    for (int i = 0; i < 4; i++)
+        f->si_nt[i] = le64(si + 8 * i);
     f->crtime = ntfs_time(le64(si));
     f->mtime = ntfs_time(le64(si + 8));
     f->ctime = ntfs_time(le64(si + 16));
     f->atime = ntfs_time(le64(si + 24));
     f->dos_flags = le32(si + 32);
+    f->si_has_owner = le32(at + 16) >= 72;
     /* The owner id of a 72-byte $STANDARD_INFORMATION; the Sleuth Kit reads it even from a
      * 48-byte one (whatever follows), and so do we, within the record. */
     size_t o = (size_t)(si - rec) + 48;
@@ -216,6 +219,8 @@ static int proc_fname(struct ntfs_file *f, const uint8_t *at, uint32_t alen, uin
     if (soff < 16 || soff >= alen || alen < 66 || soff > alen - 66) return 0;
     const uint8_t *fn = at + soff;
     if (fn[65] == 2) return 0; /* DOS name */
+    for (int i = 0; i < 4; i++)
+        f->fn_nt[i] = le64(fn + 8 + 8 * i);
     f->fn_crtime = ntfs_time(le64(fn + 8));
     f->fn_mtime = ntfs_time(le64(fn + 16));
     f->fn_ctime = ntfs_time(le64(fn + 24));

@@ -65,8 +65,10 @@ struct ntfs_file {
     uint64_t size;
     struct forensics_time atime, mtime, ctime, crtime;             /* $STANDARD_INFORMATION */
     struct forensics_time fn_atime, fn_mtime, fn_ctime, fn_crtime; /* last non-DOS $FILE_NAME */
+    uint64_t si_nt[4], fn_nt[4]; /* the same as stored: crtime, mtime, ctime, atime (100 ns) */
     uint16_t fn_id;
     uint32_t dos_flags;
+    int si_has_owner; /* $STANDARD_INFORMATION of 72 bytes (NTFS 3.x), with an owner id */
     struct ntfs_attr *attrs;
     size_t nattrs, attrs_cap;
     struct ntfs_name *names;
