@@ -7,7 +7,8 @@ listing against fls) run on a volume made here with what the samples lack: LZNT1
 files, sparse files, several alternate data streams, deleted files and a deleted directory,
 Japanese and non-BMP names, and a hard link. A second made volume is filled with
 one-cluster files, every other one deleted and the space filled by one file: its thousand runs
-overflow the MFT record into extension records ($ATTRIBUTE_LIST).
+overflow the MFT record into extension records ($ATTRIBUTE_LIST). A third holds the root
+names the Sleuth Kit lists out of index order (Users first, Windows late, pagefile last).
 Without them that part is skipped."""
 import concurrent.futures
 import json
@@ -115,6 +116,22 @@ def populate_fragmented(d):
         pass
 
 
+def populate_root_order(d):
+    """Names the Sleuth Kit reorders in the root (Users first, Windows late, pagefile last),
+    so that names follow $OrphanFiles, and a deleted directory."""
+    for n in ["Windows", "Users", "homework", "ProgramData", "aaa", "zzz", "WindowsApps",
+              "pagefiles", "deldir"]:
+        os.mkdir(os.path.join(d, n))
+        with open(os.path.join(d, n, "f.txt"), "w") as f:
+            f.write("y")
+    for n in ["pagefile.sys", "hiberfil.sys"]:
+        with open(os.path.join(d, n), "w") as f:
+            f.write("x")
+    os.unlink(os.path.join(d, "pagefiles", "f.txt"))
+    os.unlink(os.path.join(d, "deldir", "f.txt"))
+    os.rmdir(os.path.join(d, "deldir"))
+
+
 def made_volume(name, size_mb, populate_fn, options):
     """Path of a volume made with mkntfs and ntfs-3g, or None and why if it cannot be made."""
     if not (shutil.which("mkntfs") and shutil.which("ntfs-3g") and shutil.which("fusermount")
@@ -175,6 +192,11 @@ def main():
         failures += check_body(made, 0, "ntfs-3g made volume")
     else:
         print("ok - ntfs-3g made volume # SKIP %s" % why)
+    order, why = made_volume("ntfs3g-root-order.img", 16, populate_root_order, "")
+    if order:
+        failures += check_body(order, 0, "ntfs-3g root-order volume")
+    else:
+        print("ok - ntfs-3g root-order volume # SKIP %s" % why)
     frag, why = made_volume("ntfs3g-fragmented.img", 16, populate_fragmented, "")
     if frag:
         failures += check_body(frag, 0, "ntfs-3g fragmented volume")
