@@ -152,30 +152,34 @@ static int read_fs(void *h, const char *addr, forensics_data_fn fn, void *ctx)
     return rc > 0 ? 0 : rc;
 }
 
-static void json_time(struct kt_buf *b, const char *key, struct forensics_time t)
+/* An NT time as ISO 8601 UTC with its 100-ns digits; null when not recorded (0). Unlike the
+ * body file, the full 64-bit range is kept. */
+static void json_time(struct kt_buf *b, const char *key, uint64_t nt)
 {
     char s[64] = "null";
-    time_t sec = (time_t)t.sec;
+    const uint64_t delta = 116444736000000000ULL;
+    int64_t secs = nt >= delta ? (int64_t)((nt - delta) / 10000000)
+                               : -(int64_t)((delta - nt + 9999999) / 10000000);
+    uint32_t frac = (uint32_t)((nt + 10000000 - delta % 10000000) % 10000000);
+    time_t sec = (time_t)secs;
     struct tm tm;
-    if ((t.sec || t.nsec) && gmtime_r(&sec, &tm)) {
+    if (nt && gmtime_r(&sec, &tm)) {
         size_t n = strftime(s + 1, sizeof s - 16, "%Y-%m-%dT%H:%M:%S", &tm);
         s[0] = '"';
-        snprintf(s + 1 + n, sizeof s - 1 - n, ".%09uZ\"", (unsigned)t.nsec);
+        snprintf(s + 1 + n, sizeof s - 1 - n, ".%07uZ\"", (unsigned)frac);
     }
     kt_buf_printf(b, "\"%s\":%s", key, s);
 }
 
-static void json_times(struct kt_buf *b, const char *key, struct forensics_time m,
-                       struct forensics_time a, struct forensics_time c, struct forensics_time cr)
+/* crtime, mtime, ctime, atime as stored */
+static void json_times(struct kt_buf *b, const char *key, const uint64_t nt[4])
 {
+    static const char *names[] = {"created", "modified", "mft_modified", "accessed"};
     kt_buf_printf(b, ",\"%s\":{", key);
-    json_time(b, "created", cr);
-    kt_buf_puts(b, ",");
-    json_time(b, "modified", m);
-    kt_buf_puts(b, ",");
-    json_time(b, "mft_modified", c);
-    kt_buf_puts(b, ",");
-    json_time(b, "accessed", a);
+    for (int i = 0; i < 4; i++) {
+        if (i) kt_buf_puts(b, ",");
+        json_time(b, names[i], nt[i]);
+    }
     kt_buf_puts(b, "}");
 }
 
@@ -188,11 +192,15 @@ static int stat_fs(void *h, const char *addr, struct kt_buf *b)
     if (rc) return rc;
     kt_buf_printf(b,
                   "{\"entry\":%" PRIu64 ",\"sequence\":%u,\"allocated\":%s,\"type\":\"%s\","
-                  "\"mode\":\"%c%s\",\"dos_flags\":%u,\"owner_id\":%" PRIu64 ",\"size\":%" PRIu64,
+                  "\"mode\":\"%c%s\",\"dos_flags\":%u,\"size\":%" PRIu64,
                   f.addr, f.seq, f.alloc ? "true" : "false", f.is_dir ? "dir" : "file",
-                  f.is_dir ? 'd' : 'r', f.mode + 1, f.dos_flags, f.uid, f.size);
-    json_times(b, "standard_information", f.mtime, f.atime, f.ctime, f.crtime);
-    json_times(b, "file_name", f.fn_mtime, f.fn_atime, f.fn_ctime, f.fn_crtime);
+                  f.is_dir ? 'd' : 'r', f.mode + 1, f.dos_flags, f.size);
+    if (f.si_has_owner)
+        kt_buf_printf(b, ",\"owner_id\":%" PRIu64, f.uid);
+    else
+        kt_buf_puts(b, ",\"owner_id\":null");
+    json_times(b, "standard_information", f.si_nt);
+    json_times(b, "file_name", f.fn_nt);
     kt_buf_puts(b, ",\"names\":[");
     for (size_t i = 0; i < f.nnames; i++) {
         kt_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");

@@ -99,16 +99,22 @@ struct amap {
     size_t n;
 };
 
+int ntfs_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap) return 0;
+    size_t c = *cap ? *cap * 2 : first;
+    void *p = realloc(*(void **)arr, c * size);
+    if (!p) return KT_ENOMEM;
+    *(void **)arr = p;
+    *cap = c;
+    return 0;
+}
+
 static struct ntfs_attr *new_attr(struct ntfs_file *f)
 {
-    if (f->nattrs >= NTFS_MAX_ATTRS) return NULL;
-    if (f->nattrs == f->attrs_cap) {
-        size_t cap = f->attrs_cap ? f->attrs_cap * 2 : 8;
-        struct ntfs_attr *a = realloc(f->attrs, cap * sizeof *a);
-        if (!a) return NULL;
-        f->attrs = a;
-        f->attrs_cap = cap;
-    }
+    if (f->nattrs >= NTFS_MAX_ATTRS ||
+        ntfs_grow(&f->attrs, &f->attrs_cap, f->nattrs, sizeof *f->attrs, 8))
+        return NULL;
     struct ntfs_attr *a = &f->attrs[f->nattrs++];
     memset(a, 0, sizeof *a);
     return a;
@@ -116,14 +122,9 @@ static struct ntfs_attr *new_attr(struct ntfs_file *f)
 
 static int add_run(struct ntfs_attr *a, uint64_t vcn, uint64_t lcn, uint64_t len, int sparse)
 {
-    if (a->nruns >= NTFS_MAX_RUNS) return -1;
-    if (a->nruns == a->runs_cap) {
-        size_t cap = a->runs_cap ? a->runs_cap * 2 : 4;
-        struct ntfs_run *r = realloc(a->runs, cap * sizeof *r);
-        if (!r) return -1;
-        a->runs = r;
-        a->runs_cap = cap;
-    }
+    if (a->nruns >= NTFS_MAX_RUNS ||
+        ntfs_grow(&a->runs, &a->runs_cap, a->nruns, sizeof *a->runs, 4))
+        return -1;
     size_t i = a->nruns;
     while (i > 0 && a->runs[i - 1].vcn > vcn)
         i--; /* keep VCN order across extensions */
@@ -186,13 +187,7 @@ static void set_mode(struct ntfs_file *f, uint32_t dos)
 
 static int add_name(struct ntfs_file *f, uint64_t par, uint16_t par_seq, char *name)
 {
-    if (f->nnames == f->names_cap) {
-        size_t cap = f->names_cap ? f->names_cap * 2 : 2;
-        struct ntfs_name *n = realloc(f->names, cap * sizeof *n);
-        if (!n) return -1;
-        f->names = n;
-        f->names_cap = cap;
-    }
+    if (ntfs_grow(&f->names, &f->names_cap, f->nnames, sizeof *f->names, 2)) return -1;
     f->names[f->nnames++] = (struct ntfs_name){par, par_seq, name};
     return 0;
 }
@@ -203,11 +198,14 @@ static void proc_si(struct ntfs_file *f, const uint8_t *rec, size_t rec_size, co
     uint16_t soff = le16(at + 20);
     if (soff < 16 || soff >= alen || alen < 48 || soff > alen - 48) return;
     const uint8_t *si = at + soff;
+    for (int i = 0; i < 4; i++)
+        f->si_nt[i] = le64(si + 8 * i);
     f->crtime = ntfs_time(le64(si));
     f->mtime = ntfs_time(le64(si + 8));
     f->ctime = ntfs_time(le64(si + 16));
     f->atime = ntfs_time(le64(si + 24));
     f->dos_flags = le32(si + 32);
+    f->si_has_owner = le32(at + 16) >= 72;
     /* The owner id of a 72-byte $STANDARD_INFORMATION; the Sleuth Kit reads it even from a
      * 48-byte one (whatever follows), and so do we, within the record. */
     size_t o = (size_t)(si - rec) + 48;
@@ -221,6 +219,8 @@ static int proc_fname(struct ntfs_file *f, const uint8_t *at, uint32_t alen, uin
     if (soff < 16 || soff >= alen || alen < 66 || soff > alen - 66) return 0;
     const uint8_t *fn = at + soff;
     if (fn[65] == 2) return 0; /* DOS name */
+    for (int i = 0; i < 4; i++)
+        f->fn_nt[i] = le64(fn + 8 + 8 * i);
     f->fn_crtime = ntfs_time(le64(fn + 8));
     f->fn_mtime = ntfs_time(le64(fn + 16));
     f->fn_ctime = ntfs_time(le64(fn + 24));
@@ -343,6 +343,13 @@ static int proc_attrseq(struct ntfs_fs *fs, struct ntfs_file *f, const uint8_t *
                 a->size = le64(p + 48);
                 a->init = le64(p + 56);
                 a->comp_size = cu && (flags & 1) ? 1u << cu : 0;
+                if ((uint64_t)a->comp_size * fs->cluster_size > NTFS_MAX_COMP_UNIT) {
+                    forensics_diag_add(fs->diag,
+                                       "ntfs: entry %llu: compression unit of %u clusters "
+                                       "not supported, read as stored",
+                                       (unsigned long long)f->addr, a->comp_size);
+                    a->comp_size = 0;
+                }
             }
             free(name);
             if (decode_runs(fs, a, p + run_off, alen - run_off, le64(p + 16), recno))

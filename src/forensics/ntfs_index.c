@@ -66,13 +66,7 @@ int ntfs_dir_add(struct ntfs_dir *d, const char *name, uint64_t meta, uint16_t s
         }
         return 0;
     }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 32;
-        struct ntfs_dent *e = realloc(d->e, cap * sizeof *e);
-        if (!e) return KT_ENOMEM;
-        d->e = e;
-        d->cap = cap;
-    }
+    if (ntfs_grow(&d->e, &d->cap, d->n, sizeof *d->e, 32)) return KT_ENOMEM;
     char *copy = strdup(name);
     if (!copy) return KT_ENOMEM;
     d->e[d->n] = (struct ntfs_dent){copy, meta, seq, type, alloc};

@@ -28,6 +28,7 @@ enum {
 #define NTFS_MAX_IDXALLOC (128u << 20) /* bytes of $INDEX_ALLOCATION read per directory */
 #define NTFS_MAX_DEPTH 128             /* directory depth, as the Sleuth Kit */
 #define NTFS_MAX_PATH 4096
+#define NTFS_MAX_COMP_UNIT (4u << 20) /* bytes of one compression unit (64 KiB in practice) */
 
 struct ntfs_run {
     uint64_t vcn, lcn, len; /* clusters */
@@ -64,8 +65,10 @@ struct ntfs_file {
     uint64_t size;
     struct forensics_time atime, mtime, ctime, crtime;             /* $STANDARD_INFORMATION */
     struct forensics_time fn_atime, fn_mtime, fn_ctime, fn_crtime; /* last non-DOS $FILE_NAME */
+    uint64_t si_nt[4], fn_nt[4]; /* the same as stored: crtime, mtime, ctime, atime (100 ns) */
     uint16_t fn_id;
     uint32_t dos_flags;
+    int si_has_owner; /* $STANDARD_INFORMATION of 72 bytes (NTFS 3.x), with an owner id */
     struct ntfs_attr *attrs;
     size_t nattrs, attrs_cap;
     struct ntfs_name *names;
@@ -105,6 +108,10 @@ static inline uint64_t le64(const uint8_t *p)
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
+/* Makes room for one more element in *arr (n used, *cap allocated, elements of size bytes),
+ * doubling from first; 0 or KT_ENOMEM (*arr unchanged then). */
+int ntfs_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
+
 /* ntfs_mft.c */
 int ntfs_mft_load(struct ntfs_fs *fs);
 /* The record of entry n with its fixups applied, or NULL if out of range or invalid. */
@@ -122,6 +129,12 @@ void ntfs_file_free(struct ntfs_file *f);
 /* The first attribute of type (and name, NULL = unnamed; "" = any) or with id if id >= 0. */
 const struct ntfs_attr *ntfs_file_attr(const struct ntfs_file *f, uint32_t type, const char *name,
                                        int id);
+/* NT time (100 ns since 1601) as the Sleuth Kit 4.11 converts it (32-bit seconds). */
+struct forensics_time ntfs_time(uint64_t nt);
+/* UTF-16LE to UTF-8 (lenient: bad units become '^'), control characters as '^'. Owned. */
+char *ntfs_utf16(const uint8_t *p, size_t units);
+
+/* ntfs_data.c */
 /* Streams an attribute's content (size bytes; sparse and past-initialised parts as zeros;
  * compressed units decompressed). slack != 0 reads up to the allocated size. */
 int ntfs_attr_read(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, forensics_data_fn fn,
@@ -129,12 +142,6 @@ int ntfs_attr_read(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, for
 /* The whole content into a malloc'ed buffer of *n bytes (at most max). */
 int ntfs_attr_load(struct ntfs_fs *fs, const struct ntfs_attr *a, int slack, size_t max,
                    uint8_t **out, size_t *n);
-/* NT time (100 ns since 1601) as the Sleuth Kit 4.11 converts it (32-bit seconds). */
-struct forensics_time ntfs_time(uint64_t nt);
-/* UTF-16LE to UTF-8 (lenient: bad units become '^'), control characters as '^'. Owned. */
-char *ntfs_utf16(const uint8_t *p, size_t units);
-
-/* ntfs_lznt1.c */
 /* Decompresses one LZNT1 compression unit; returns bytes produced (<= outlen). */
 size_t ntfs_lznt1(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen);
 

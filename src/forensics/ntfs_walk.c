@@ -46,15 +46,10 @@ int ntfs_pmap_build(struct ntfs_fs *fs, struct ntfs_pmap *m)
         }
         if (rc) continue;
         for (size_t k = 0; k < f.nnames; k++) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                struct child_sort *nv = realloc(v, cap * sizeof *nv);
-                if (!nv) {
-                    ntfs_file_free(&f);
-                    free(v);
-                    return KT_ENOMEM;
-                }
-                v = nv;
+            if (ntfs_grow(&v, &cap, n, sizeof *v, 1024)) {
+                ntfs_file_free(&f);
+                free(v);
+                return KT_ENOMEM;
             }
             v[n].c = (struct ntfs_child){f.names[k].par, a, f.names[k].par_seq, f.seq,
                                          ntfs_name_hash(f.names[k].name)};
@@ -123,7 +118,7 @@ static const char name_type_chr[] = "-pcdbrlshwvV";
 static int emit(struct walker *w, const struct ntfs_dent *d, const struct ntfs_file *f,
                 const struct ntfs_attr *a)
 {
-    char path[NTFS_MAX_PATH + 1024], addr[64];
+    char path[NTFS_MAX_PATH + 2048], addr[64];
     const char *sep = a && a->name && a->type != NTFS_AT_FNAME &&
                               (a->type != NTFS_AT_IDXROOT || strcmp(a->name, "$I30") != 0)
                           ? ":"
@@ -256,6 +251,13 @@ static int orphan_list(struct walker *w)
             const char *nm = f.nnames && f.names[0].name[0] ? f.names[0].name : name;
             snprintf(name, sizeof name, "OrphanFile-%" PRIu64, a);
             rc = ntfs_dir_add(&w->orphans, nm, a, (uint16_t)(f.seq - 1), NTFS_NT_UNDEF, 0);
+            if (rc == KT_ETOOBIG) {
+                forensics_diag_add(fs->diag, "ntfs: more than a million orphans, the rest not "
+                                             "listed");
+                ntfs_file_free(&f);
+                rc = 0;
+                break;
+            }
             if (rc == 0 && f.is_dir) rc = mark_subdir(w, a, stack, 0);
         }
         ntfs_file_free(&f);

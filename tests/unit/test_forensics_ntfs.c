@@ -11,6 +11,7 @@
 #include "forensics/body.h"
 #include "forensics/fs.h"
 #include "forensics/image.h"
+#include "forensics/ntfs_priv.h"
 #include "tap.h"
 
 #include <stdint.h>
@@ -568,6 +569,31 @@ static void test_hostile(void)
     CHECK(bad == 0, "random corruption: walks end");
 }
 
+/* LZNT1 chunks: a back reference, a stored chunk, references before the start, truncation. */
+static void test_lznt1(void)
+{
+    static uint8_t out[8192];
+    const uint8_t abc[] = {0x05, 0xb0, 0x08, 'a', 'b', 'c', 0x03, 0x20, 0, 0};
+    size_t n = ntfs_lznt1(abc, sizeof abc, out, sizeof out);
+    CHECK(n == 4096 && memcmp(out, "abcabcabc", 9) == 0 && out[9] == 0 && out[4095] == 0,
+          "compressed chunk with a back reference (%zu)", n);
+    uint8_t stored[2 + 4096];
+    put16(stored, 0x3fff);
+    memset(stored + 2, 'x', 4096);
+    n = ntfs_lznt1(stored, sizeof stored, out, sizeof out);
+    CHECK(n == 4096 && out[0] == 'x' && out[4095] == 'x', "stored chunk (%zu)", n);
+    const uint8_t before[] = {0x03, 0xb0, 0x01, 0xff, 0xff};
+    const uint8_t past[] = {0x04, 0xb0, 0x02, 'a', 0xff, 0xff};
+    const uint8_t cut[] = {0xff, 0xbf, 0x00, 'a', 'b'};
+    CHECK(ntfs_lznt1(before, sizeof before, out, sizeof out) <= 4096, "reference at the start");
+    CHECK(ntfs_lznt1(past, sizeof past, out, sizeof out) <= 4096 && out[0] == 'a',
+          "reference before the chunk");
+    CHECK(ntfs_lznt1(cut, sizeof cut, out, sizeof out) <= 4096, "chunk longer than the input");
+    CHECK(ntfs_lznt1(abc, 1, out, sizeof out) == 0, "header cut");
+    CHECK(ntfs_lznt1(abc, sizeof abc, out, 5) == 5 && memcmp(out, "abcab", 5) == 0,
+          "output bounded");
+}
+
 static int write_seeds(const char *dir)
 {
     char path[1024];
@@ -593,5 +619,6 @@ int main(int argc, char **argv)
     test_good();
     test_loops();
     test_hostile();
+    test_lznt1();
     return tap_done();
 }
