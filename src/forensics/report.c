@@ -10,13 +10,15 @@
 #include <string.h>
 #include <time.h>
 
-void forensics_html_text(FILE *f, const char *s)
+/* newlines: 1 to keep line breaks (preformatted text keitsu made), 0 to show them as \x0a
+ * (a name with a newline in it must not pass for two lines). */
+static void html_text(FILE *f, const char *s, int newlines)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         int k = utf8_decode(s + i, n - i, &cp);
-        if (k <= 0 || (cp < 0x20 && cp != '\t') || cp == 0x7f) {
+        if (k <= 0 || (cp < 0x20 && cp != '\t' && !(newlines && cp == '\n')) || cp == 0x7f) {
             fprintf(f, "\\x%02x", (unsigned char)s[i]);
             i++;
             continue;
@@ -42,6 +44,11 @@ void forensics_html_text(FILE *f, const char *s)
         }
         i += (size_t)k;
     }
+}
+
+void forensics_html_text(FILE *f, const char *s)
+{
+    html_text(f, s, 0);
 }
 
 static const char style[] =
@@ -133,7 +140,7 @@ void forensics_report_table_end(FILE *f)
 void forensics_report_pre(FILE *f, const char *text)
 {
     fputs("<pre>", f);
-    forensics_html_text(f, text);
+    html_text(f, text, 1);
     fputs("</pre>\n", f);
 }
 

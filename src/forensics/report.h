@@ -25,7 +25,7 @@ void forensics_report_kv(FILE *f, const char *ja, const char *en, const char *va
 void forensics_report_table_begin(FILE *f, const char *const *headers, size_t n);
 void forensics_report_row(FILE *f, const char *const *cells, size_t n);
 void forensics_report_table_end(FILE *f);
-/* Preformatted text (escaped). */
+/* Preformatted text (escaped; its line breaks kept, unlike forensics_html_text()'s). */
 void forensics_report_pre(FILE *f, const char *text);
 /* A paragraph of plain text (escaped). */
 void forensics_report_note(FILE *f, const char *text);

@@ -74,6 +74,8 @@ int main(void)
     const char *cells[] = {"keyword", "<img src=x onerror=alert(1)>"};
     forensics_report_row(f, cells, 2);
     forensics_report_table_end(f);
+    forensics_report_pre(f, "line 1\nline <2>\n");
+    forensics_report_note(f, "name\nwith a newline");
     forensics_report_end(f);
     fclose(f);
     forensics_tree_free(t);
@@ -90,6 +92,9 @@ int main(void)
     CHECK(count(html, "class=\"del\"") == 2 && strstr(html, "(削除 deleted)") &&
               strstr(html, "deleted-realloc"),
           "deleted entries marked");
+    CHECK(strstr(html, "<pre>line 1\nline &lt;2&gt;\n</pre>") &&
+              strstr(html, "name\\x0awith a newline"),
+          "line breaks kept in <pre> only");
     /* "/docs b.txt" sorts after the whole /docs subtree ('/' first). */
     CHECK(strstr(html, "a.txt") < strstr(html, "docs b.txt"), "a directory's children follow it");
     free(html);
