@@ -24,6 +24,8 @@ int image_usage(void)
           "                                                   mactime -d -y\n"
           "       keitsu image timeline --body FILE [--tz ZONE]       from a body file\n"
           "       keitsu image dfxml IMAGE [--offset SECTORS]  DFXML\n"
+          "       keitsu image report IMAGE --out DIR [--offset S] [--carved DIR] [--hits FILE]\n"
+          "                                                   DIR/report.html\n"
           "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
           "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n"
           "       keitsu image register (--exam ID | --case-number N …) FILE.json…  findings to\n"
@@ -249,6 +251,7 @@ int cmd_image(int argc, char **argv)
     if (strcmp(sub, "mmls") == 0) return image_cmd_mmls(argc - 1, argv + 1);
     if (strcmp(sub, "timeline") == 0) return image_cmd_timeline(argc - 1, argv + 1);
     if (strcmp(sub, "dfxml") == 0) return image_cmd_dfxml(argc - 1, argv + 1);
+    if (strcmp(sub, "report") == 0) return image_cmd_report(argc - 1, argv + 1);
     if (strcmp(sub, "body") == 0) return cmd_body(argc - 1, argv + 1);
     if (strcmp(sub, "cat") == 0) return cmd_cat(argc - 1, argv + 1);
     if (strcmp(sub, "stat") == 0) return cmd_stat(argc - 1, argv + 1);

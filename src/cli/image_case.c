@@ -271,6 +271,10 @@ int image_case_run(int argc, char **argv, int at, int (*fn)(int, char **))
         return 1;
     }
     const json_t *init = json_array_get(entries, 0);
+    char absdir[PATH_MAX], upto[32];
+    snprintf(upto, sizeof upto, "%zu", json_array_size(entries));
+    setenv("KEITSU_CASE_DIR", realpath(dir, absdir) ? absdir : dir, 1);
+    setenv("KEITSU_CASE_UPTO", upto, 1);
     FILE *cap = tmpfile();
     int saved = dup(STDOUT_FILENO);
     if (!cap || saved < 0) {
@@ -312,7 +316,8 @@ int image_case_run(int argc, char **argv, int at, int (*fn)(int, char **))
 
 /* Runs argv (["keitsu", "image", …]) as this executable in cwd with standard output to path
  * and standard error to path with ".stderr" for ".stdout". Returns its exit status, or -1. */
-static int run_into(json_t *argv, const char *cwd, const char *path)
+static int run_into(json_t *argv, const char *cwd, const char *path, const char *casedir,
+                    size_t seq)
 {
     size_t n = json_array_size(argv);
     char **args = calloc(n + 1, sizeof *args);
@@ -324,6 +329,10 @@ static int run_into(json_t *argv, const char *cwd, const char *path)
     snprintf(errpath, sizeof errpath, "%.*s.stderr", (int)(strlen(path) - strlen(".stdout")),
              path);
     if (pid == 0) {
+        char upto[32];
+        snprintf(upto, sizeof upto, "%zu", seq);
+        setenv("KEITSU_CASE_DIR", casedir, 1);
+        setenv("KEITSU_CASE_UPTO", upto, 1);
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || efd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(efd, STDERR_FILENO) < 0 ||
@@ -340,7 +349,7 @@ static int run_into(json_t *argv, const char *cwd, const char *path)
 
 /* Re-runs one recorded command into into/NNNN.stdout and, if it had --out, into/NNNN.out (a
  * directory; a file output keeps its name inside it); 1 if its outputs match the record. */
-static int replay_one(const json_t *e, size_t seq, const char *into)
+static int replay_one(const json_t *e, size_t seq, const char *into, const char *casedir)
 {
     json_t *argv = json_deep_copy(json_object_get(e, "argv"));
     char stdout_path[PATH_MAX + 32], out_dir[PATH_MAX + 32], out_path[PATH_MAX + 320];
@@ -364,7 +373,7 @@ static int replay_one(const json_t *e, size_t seq, const char *into)
         has_out = 1;
     }
     const char *cwd = json_string_value(json_object_get(e, "cwd"));
-    int status = run_into(argv, cwd ? cwd : "", stdout_path);
+    int status = run_into(argv, cwd ? cwd : "", stdout_path, casedir, seq);
     char hex[65] = "";
     forensics_sha256_file(stdout_path, hex);
     const char *want = json_string_value(
@@ -406,7 +415,8 @@ static int case_replay(int argc, char **argv)
         strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
         snprintf(into, sizeof into, "%s/replay-%s", dir, stamp);
     }
-    char abs[PATH_MAX];
+    char abs[PATH_MAX], absdir[PATH_MAX];
+    if (!realpath(dir, absdir)) snprintf(absdir, sizeof absdir, "%s", dir);
     if (mkdir(into, 0777) != 0 || !realpath(into, abs)) {
         json_decref(entries);
         return cli_fail(kt_fail(KT_EIO, "%s: %s", into, strerror(errno)));
@@ -417,7 +427,7 @@ static int case_replay(int argc, char **argv)
         const char *ev = json_string_value(json_object_get(e, "event"));
         if (!ev || strcmp(ev, "command") != 0) continue;
         total++;
-        same += (size_t)replay_one(e, i, abs);
+        same += (size_t)replay_one(e, i, abs, absdir);
     }
     printf("replayed %zu commands into %s: %zu same, %zu different\n", total, abs, same,
            total - same);

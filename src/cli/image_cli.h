@@ -60,6 +60,8 @@ int image_cmd_mmls(int argc, char **argv); /* image_evidence.c */
 int image_cmd_timeline(int argc, char **argv); /* image_timeline.c */
 int image_cmd_dfxml(int argc, char **argv);    /* image_timeline.c */
 
+int image_cmd_report(int argc, char **argv); /* image_report.c */
+
 /* keitsu image case init|verify|replay (image_case.c). */
 int image_cmd_case(int argc, char **argv);
 /* The index of "--case CASEDIR" in cmd_image()'s argv, or 0 if absent (or the subcommand is
