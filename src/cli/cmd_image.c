@@ -28,6 +28,9 @@ int image_usage(void)
           "                                                   DIR/report.html\n"
           "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
           "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n"
+          "       keitsu image carve IMAGE --out DIR [--types T,…] [--unalloc --offset S]  carving\n"
+          "       keitsu image triage|search|yara IMAGE …      hash sets, keywords, YARA rules\n"
+          "                                                   (each prints its own usage)\n"
           "       keitsu image register (--exam ID | --case-number N …) FILE.json…  findings to\n"
           "                                                   a case on the platform\n"
           "       any subcommand … --case CASEDIR             records it in the case\n",

@@ -31,7 +31,8 @@ static void usage(FILE *f)
         "  afis extract IMAGE OUT.iso | afis match A B | afis search PROBE GALLERY...\n"
         "  afis synth OUTDIR [--fingers N] [--impressions N] [--latent] [--seed S]\n"
         "                            fingerprints offline (ISO/ANSI templates; see docs/afis.md)\n"
-        "  image body|cat|stat IMAGE [ADDR] [--offset SECTORS]\n"
+        "  image info|hash|mmls|body|cat|stat|timeline|dfxml|carve|triage|search|yara|report|\n"
+        "        case|register …  (keitsu image with no arguments lists them)\n"
         "                            forensic examination of a disk image (docs/forensics.md)\n",
         f);
 }
