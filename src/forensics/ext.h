@@ -61,6 +61,7 @@ struct ext_runs {
     uint8_t *inline_data; /* inline-data files: their bytes (owned), inline_len of them */
     size_t inline_len;
     int is_inline;
+    int tsk_unreadable; /* TSK fails on this map (an extent tree of two or more blocks) */
 };
 
 struct ext_icache; /* inode-table block cache (ext_inode.c) */

@@ -169,6 +169,11 @@ int ext_dir_load(struct ext_fs *fs, uint32_t ino, struct ext_dlist *l)
     if (rc) return rc == KT_EINVAL && (in.flags & 0x10000000u) && size == 0 ? 0 : rc;
     uint64_t total = r.is_inline ? size : (size + bs - 1) / bs * bs;
     if (!r.is_inline && (size == 0 || size > INT64_MAX - bs)) rc = KT_EINVAL;
+    if (r.tsk_unreadable) {
+        forensics_diag_add(
+            fs->diag, "ext: directory %u: extent tree of several blocks, not listed (as fls)", ino);
+        rc = KT_EINVAL;
+    }
     uint8_t *buf = rc ? NULL : malloc(bs);
     if (!rc && !buf) rc = KT_ENOMEM;
     for (uint64_t off = 0; rc == 0 && off < total; off += bs) {

@@ -188,6 +188,10 @@ static int load_extents(struct ext_fs *fs, const struct ext_inode *in, struct ex
         forensics_diag_add(fs->diag, "ext: inode %u: extent tree cannot be followed", in->ino);
         return rc;
     }
+    /* The Sleuth Kit (4.12) cannot add the runs of a tree with two or more index or leaf
+     * blocks ("fs_attr_add_run: No filler entry"): fls then lists nothing in such a directory
+     * and icat prints nothing. The walk copies that; cat reads the file. */
+    r->tsk_unreadable = t.nodes >= 2;
     if (r->n > 1) qsort(r->v, r->n, sizeof *r->v, cmp_run);
     uint64_t total = in->size / fs->block_size + (in->size % fs->block_size != 0);
     uint64_t end = r->n ? r->v[r->n - 1].lblk + r->v[r->n - 1].len : 0;
