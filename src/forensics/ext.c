@@ -204,6 +204,17 @@ static int open_fs(struct forensics_image *img, uint64_t off, struct forensics_d
     fs->gd_size = fs->gd64 ? desc : desc < 32 ? 32 : desc;
     if (fs->gd_size > 1024) fs->gd_size = 1024;
     fs->gd_off = fs->block_size > 2048 ? fs->block_size : 2048;
+    /* Descriptors past the image's end cannot be read: the groups they describe are left out
+     * (and with them the loops over groups that a lying block count would make endless). */
+    uint64_t have = forensics_image_size(img) > off ? forensics_image_size(img) - off : 0;
+    uint64_t fit = have > fs->gd_off ? (have - fs->gd_off) / fs->gd_size : 0;
+    if (fit < fs->groups) {
+        forensics_diag_add(diag, "ext: descriptors of groups %llu to %u lie past the image's end",
+                           (unsigned long long)fit, fs->groups - 1);
+        fs->groups = (uint32_t)fit;
+    }
+    uint64_t scan = (uint64_t)fs->groups * fs->inodes_per_group;
+    fs->inodes_scan = scan < fs->inodes_count ? (uint32_t)scan : fs->inodes_count;
     if (group_cached(fs)) {
         fs->gd = calloc(fs->groups, sizeof *fs->gd);
         fs->imap = calloc(fs->groups, sizeof *fs->imap);
@@ -217,7 +228,6 @@ static int open_fs(struct forensics_image *img, uint64_t off, struct forensics_d
         close_fs(fs);
         return KT_ENOMEM;
     }
-    uint64_t have = forensics_image_size(img) > off ? forensics_image_size(img) - off : 0;
     if (have / fs->block_size < fs->block_count)
         forensics_diag_add(diag, "ext: the image holds %llu of the volume's %llu blocks",
                            (unsigned long long)(have / fs->block_size),

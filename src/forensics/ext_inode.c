@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ICACHE_SLOTS 256
+#define ICACHE_SLOTS 64
 #define FLAG_EXTENTS 0x00080000u
 #define FLAG_INLINE 0x10000000u
 #define RO_LARGE_FILE 0x2u

@@ -272,6 +272,15 @@ static size_t find_run(const struct ext_runs *r, uint64_t b)
     return lo;
 }
 
+uint64_t ext_runs_hole(const struct ext_runs *r, uint64_t b)
+{
+    if (r->is_inline) return b;
+    size_t i = find_run(r, b);
+    if (i == r->n) return UINT64_MAX;
+    if (r->v[i].lblk > b) return r->v[i].lblk;
+    return r->v[i].sparse ? r->v[i].lblk + r->v[i].len : b;
+}
+
 /* Fills buf with n bytes of the file from logical byte off, n never crossing out of one run
  * or gap: sets *span to how many bytes that is (at most n). */
 static int read_span(struct ext_fs *fs, const struct ext_runs *r, uint64_t off, uint8_t *buf,
