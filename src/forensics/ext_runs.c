@@ -18,7 +18,7 @@
 #define EXTENT_NODES_MAX 1000000   /* index and leaf blocks read for one file */
 #define INDIRECT_READS_MAX 2000000 /* indirect blocks read for one file */
 #define INLINE_MAX (1024 - 156)    /* TSK's bound on inline files */
-#define READ_CHUNK (1u << 20)
+#define READ_CHUNK (1u << 18)
 
 static uint16_t le16(const uint8_t *p)
 {

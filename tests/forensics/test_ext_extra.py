@@ -77,6 +77,8 @@ def make(name, mkfs_args, size, htree=0, big=False, index=False, delete=True, ex
         cmds += ["kill_file /gone/f0.txt", "unlink /gone/f0.txt"]
         if htree:
             cmds += ["rm /many/file-with-a-longish-name-%05d" % i for i in range(0, htree, 97)]
+        # a new file takes a freed inode: its old name, still in slack, is "(deleted-realloc)"
+        cmds += ["write %s /docs/deep/reborn" % os.path.join(src, "docs", "deep", "er", "b.bin")]
     cmds += list(extra_cmds)
     if cmds:
         script = os.path.join(WORK, name + ".cmds")
