@@ -16,15 +16,6 @@
 #define INCOMPAT_64BIT 0x80
 #define GROUP_CACHE_MAX (1u << 20) /* groups whose descriptors and bitmaps are cached */
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int ext_read(struct ext_fs *fs, uint64_t off, void *buf, size_t n)
 {
     if (off > UINT64_MAX - fs->off) return KT_EIO;

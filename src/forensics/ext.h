@@ -13,6 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Little-endian fields of on-disk structures. */
+static inline uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* TSK's metadata types (the first letter of the mode string comes from this order). */
 enum ext_meta_type {
     EXT_T_UNDEF = 0,

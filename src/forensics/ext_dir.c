@@ -14,15 +14,6 @@
 #define NAME_MAX_LEN 255
 #define DIR_NAMES_MAX 1000000 /* TSK's MAX_DIR_SIZE_TO_PROCESS */
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 void ext_dlist_free(struct ext_dlist *l)
 {
     free(l->v);

@@ -35,15 +35,6 @@ void ext_icache_free(struct ext_fs *fs)
     fs->icache = NULL;
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Reads n bytes of the inode table at volume byte offset off through the cache. */
 static int icache_read(struct ext_fs *fs, uint64_t off, uint8_t *out, size_t n)
 {

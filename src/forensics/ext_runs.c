@@ -20,15 +20,6 @@
 #define INLINE_MAX (1024 - 156)    /* TSK's bound on inline files */
 #define READ_CHUNK (1u << 18)
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 void ext_runs_free(struct ext_runs *r)
 {
     free(r->v);

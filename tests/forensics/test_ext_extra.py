@@ -3,6 +3,7 @@ mounting; debugfs -w deletes in it), listed by `keitsu image body` and compared 
 with `fls -r -m /`, and every allocated file compared with icat: ext2 with indirect blocks and
 deleted files, ext3 with a journal, ext4 with extents, an htree directory of thousands of names,
 sparse files, symlinks, 32-bit uids, 256-byte inodes (crtime, nanoseconds) and inline data."""
+import difflib
 import os
 import shutil
 import subprocess
@@ -123,17 +124,11 @@ def main():
         else:
             failures += 1
             print("not ok - %s: fls %d, keitsu %d %s" % (name, rc, rc2, err2.decode(errors="replace")))
-            w = want.decode(errors="replace").splitlines()
-            g = got.decode(errors="replace").splitlines()
-            shown = 0
-            for i in range(max(len(w), len(g))):
-                a = w[i] if i < len(w) else "<none>"
-                b = g[i] if i < len(g) else "<none>"
-                if a != b:
-                    print("#   line %d\n#     fls:    %s\n#     keitsu: %s" % (i + 1, a, b))
-                    shown += 1
-                    if shown == 5:
-                        break
+            diff = difflib.unified_diff(want.decode(errors="replace").splitlines(),
+                                        got.decode(errors="replace").splitlines(),
+                                        "fls", "keitsu", lineterm="", n=0)
+            for line in list(diff)[:12]:
+                print("#   " + line)
         failures += test_ext_icat.compare_volume(img, 0, name, every_many=25)
     sys.exit(1 if failures else 0)
 
