@@ -82,12 +82,12 @@ def make(name, mkfs_args, size, htree=0, big=False, index=False, delete=True, ex
     if delete:
         cmds += ["rm %s" % v for v in victims]
         cmds += ["kill_file /gone/f0.txt", "unlink /gone/f0.txt"]
-        # a deleted directory whose blocks debugfs leaves in place: fls goes into it
-        cmds += ["kill_file /gone/sub", "unlink /gone/sub"]
         if htree:
             cmds += ["rm /many/file-with-a-longish-name-%05d" % i for i in range(0, htree, 97)]
         # a new file takes a freed inode: its old name, still in slack, is "(deleted-realloc)"
         cmds += ["write %s /docs/deep/reborn" % os.path.join(src, "docs", "deep", "er", "b.bin")]
+        # a deleted directory whose blocks debugfs leaves in place: fls goes into it
+        cmds += ["kill_file /gone/sub", "unlink /gone/sub"]
     cmds += list(extra_cmds)
     if cmds:
         script = os.path.join(WORK, name + ".cmds")
