@@ -265,12 +265,22 @@ static int walk_fs(void *h, forensics_entry_fn fn, void *ctx)
     return ext_walk(h, fn, ctx);
 }
 
+/* Hands a range of blocks to fn as image bytes, cut at the image's end. */
+static int emit_range(struct ext_fs *fs, uint64_t first, uint64_t n, forensics_range_fn fn,
+                      void *ctx)
+{
+    uint64_t bs = fs->block_size, img_end = forensics_image_size(fs->img);
+    uint64_t start = fs->off + first * bs, len = n * bs;
+    if (!n || start >= img_end) return 0;
+    if (len > img_end - start) len = img_end - start;
+    return fn(ctx, start, len);
+}
+
 /* Blocks whose bit is clear in their group's block bitmap, merged into ranges. */
 static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
 {
     struct ext_fs *fs = h;
-    uint64_t bs = fs->block_size, run_start = 0, run_len = 0;
-    uint64_t img_end = forensics_image_size(fs->img);
+    uint64_t run_start = 0, run_len = 0;
     for (uint32_t g = 0; g < fs->groups; g++) {
         const struct ext_gd *gd = ext_group(fs, g);
         if (!gd || ext_read_block(fs, gd->block_bitmap, fs->blockbuf) != 0) {
@@ -280,28 +290,20 @@ static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
         uint64_t first = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
         uint64_t n = fs->block_count - first;
         if (n > fs->blocks_per_group) n = fs->blocks_per_group;
-        if (n > bs * 8) n = bs * 8;
+        if (n > (uint64_t)fs->block_size * 8) n = (uint64_t)fs->block_size * 8;
         for (uint64_t i = 0; i < n; i++) {
             if (fs->blockbuf[i / 8] & (1u << (i % 8))) continue;
-            uint64_t b = first + i;
-            if (run_len && run_start + run_len == b) {
+            if (run_len && run_start + run_len == first + i) {
                 run_len++;
                 continue;
             }
-            if (run_len) {
-                int rc = fn(ctx, fs->off + run_start * bs, run_len * bs);
-                if (rc) return rc;
-            }
-            run_start = b;
+            int rc = emit_range(fs, run_start, run_len, fn, ctx);
+            if (rc) return rc;
+            run_start = first + i;
             run_len = 1;
         }
     }
-    if (run_len) {
-        uint64_t start = fs->off + run_start * bs, len = run_len * bs;
-        if (start < img_end && start + len > img_end) len = img_end - start;
-        if (start < img_end) return fn(ctx, start, len);
-    }
-    return 0;
+    return emit_range(fs, run_start, run_len, fn, ctx);
 }
 
 const struct forensics_fs_ops forensics_ext_ops = {
