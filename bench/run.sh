@@ -16,6 +16,8 @@
 #                                    fls -r -m / on 100,000 files in one directory
 #   hash      bench/run_hash.sh      whole-image hashing: keitsu image hash against sha256sum,
 #                                    sha1sum and md5sum on the same file
+#   forensics_ext  bench/run_forensics_ext.sh  ext4 listing, keitsu image body against fls -r -m /
+#                                    on 100,000 files (one directory; 100 × 1,000)
 #   forensics_carve  bench/run_forensics_carve.sh  carving: keitsu image carve against foremost
 #                                    and PhotoRec on a test image with planted files
 #
@@ -28,7 +30,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
-ALL=(assess geo dispatch afis query licence forensics_ntfs hash forensics_carve)
+ALL=(assess geo dispatch afis query licence forensics_ntfs forensics_ext hash forensics_carve)
 
 IFS=', ' read -r -a named <<<"${BENCH_ONLY:-${ALL[*]}}"
 sections=()

@@ -16,15 +16,6 @@
 #define INCOMPAT_64BIT 0x80
 #define GROUP_CACHE_MAX (1u << 20) /* groups whose descriptors and bitmaps are cached */
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int ext_read(struct ext_fs *fs, uint64_t off, void *buf, size_t n)
 {
     if (off > UINT64_MAX - fs->off) return KT_EIO;
@@ -204,6 +195,17 @@ static int open_fs(struct forensics_image *img, uint64_t off, struct forensics_d
     fs->gd_size = fs->gd64 ? desc : desc < 32 ? 32 : desc;
     if (fs->gd_size > 1024) fs->gd_size = 1024;
     fs->gd_off = fs->block_size > 2048 ? fs->block_size : 2048;
+    /* Descriptors past the image's end cannot be read: the groups they describe are left out
+     * (and with them the loops over groups that a lying block count would make endless). */
+    uint64_t have = forensics_image_size(img) > off ? forensics_image_size(img) - off : 0;
+    uint64_t fit = have > fs->gd_off ? (have - fs->gd_off) / fs->gd_size : 0;
+    if (fit < fs->groups) {
+        forensics_diag_add(diag, "ext: descriptors of groups %llu to %u lie past the image's end",
+                           (unsigned long long)fit, fs->groups - 1);
+        fs->groups = (uint32_t)fit;
+    }
+    uint64_t scan = (uint64_t)fs->groups * fs->inodes_per_group;
+    fs->inodes_scan = scan < fs->inodes_count ? (uint32_t)scan : fs->inodes_count;
     if (group_cached(fs)) {
         fs->gd = calloc(fs->groups, sizeof *fs->gd);
         fs->imap = calloc(fs->groups, sizeof *fs->imap);
@@ -217,7 +219,6 @@ static int open_fs(struct forensics_image *img, uint64_t off, struct forensics_d
         close_fs(fs);
         return KT_ENOMEM;
     }
-    uint64_t have = forensics_image_size(img) > off ? forensics_image_size(img) - off : 0;
     if (have / fs->block_size < fs->block_count)
         forensics_diag_add(diag, "ext: the image holds %llu of the volume's %llu blocks",
                            (unsigned long long)(have / fs->block_size),
@@ -264,12 +265,22 @@ static int walk_fs(void *h, forensics_entry_fn fn, void *ctx)
     return ext_walk(h, fn, ctx);
 }
 
+/* Hands a range of blocks to fn as image bytes, cut at the image's end. */
+static int emit_range(struct ext_fs *fs, uint64_t first, uint64_t n, forensics_range_fn fn,
+                      void *ctx)
+{
+    uint64_t bs = fs->block_size, img_end = forensics_image_size(fs->img);
+    uint64_t start = fs->off + first * bs, len = n * bs;
+    if (!n || start >= img_end) return 0;
+    if (len > img_end - start) len = img_end - start;
+    return fn(ctx, start, len);
+}
+
 /* Blocks whose bit is clear in their group's block bitmap, merged into ranges. */
 static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
 {
     struct ext_fs *fs = h;
-    uint64_t bs = fs->block_size, run_start = 0, run_len = 0;
-    uint64_t img_end = forensics_image_size(fs->img);
+    uint64_t run_start = 0, run_len = 0;
     for (uint32_t g = 0; g < fs->groups; g++) {
         const struct ext_gd *gd = ext_group(fs, g);
         if (!gd || ext_read_block(fs, gd->block_bitmap, fs->blockbuf) != 0) {
@@ -279,28 +290,20 @@ static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
         uint64_t first = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
         uint64_t n = fs->block_count - first;
         if (n > fs->blocks_per_group) n = fs->blocks_per_group;
-        if (n > bs * 8) n = bs * 8;
+        if (n > (uint64_t)fs->block_size * 8) n = (uint64_t)fs->block_size * 8;
         for (uint64_t i = 0; i < n; i++) {
             if (fs->blockbuf[i / 8] & (1u << (i % 8))) continue;
-            uint64_t b = first + i;
-            if (run_len && run_start + run_len == b) {
+            if (run_len && run_start + run_len == first + i) {
                 run_len++;
                 continue;
             }
-            if (run_len) {
-                int rc = fn(ctx, fs->off + run_start * bs, run_len * bs);
-                if (rc) return rc;
-            }
-            run_start = b;
+            int rc = emit_range(fs, run_start, run_len, fn, ctx);
+            if (rc) return rc;
+            run_start = first + i;
             run_len = 1;
         }
     }
-    if (run_len) {
-        uint64_t start = fs->off + run_start * bs, len = run_len * bs;
-        if (start < img_end && start + len > img_end) len = img_end - start;
-        if (start < img_end) return fn(ctx, start, len);
-    }
-    return 0;
+    return emit_range(fs, run_start, run_len, fn, ctx);
 }
 
 const struct forensics_fs_ops forensics_ext_ops = {

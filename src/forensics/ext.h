@@ -13,6 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Little-endian fields of on-disk structures. */
+static inline uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* TSK's metadata types (the first letter of the mode string comes from this order). */
 enum ext_meta_type {
     EXT_T_UNDEF = 0,
@@ -61,6 +71,7 @@ struct ext_runs {
     uint8_t *inline_data; /* inline-data files: their bytes (owned), inline_len of them */
     size_t inline_len;
     int is_inline;
+    int tsk_unreadable; /* TSK fails on this map (an extent tree of two or more blocks) */
 };
 
 struct ext_icache; /* inode-table block cache (ext_inode.c) */
@@ -75,7 +86,8 @@ struct ext_fs {
     uint32_t block_size;
     uint64_t block_count; /* blocks the superblock claims */
     uint32_t inodes_count, inodes_per_group, blocks_per_group, first_data_block;
-    uint32_t groups;
+    uint32_t groups;      /* groups whose descriptors lie within the image */
+    uint32_t inodes_scan; /* inodes in those groups (at most inodes_count) */
     uint32_t inode_size;
     uint32_t feat_compat, feat_incompat, feat_ro;
     int dirent_v2; /* directory entries carry a file type byte */
@@ -89,7 +101,8 @@ struct ext_fs {
     uint32_t gd_slot_g, imap_slot_g;
     uint8_t *imap_slot;
     struct ext_icache *icache;
-    uint8_t *blockbuf; /* one block of scratch */
+    uint8_t *blockbuf;   /* one block of scratch */
+    uint64_t dir_budget; /* directory blocks a walk may still read */
 };
 
 struct ext_gd {
@@ -123,6 +136,8 @@ void ext_runs_free(struct ext_runs *r);
  * 0 only if every byte came from a readable block. */
 int ext_runs_read(struct ext_fs *fs, const struct ext_runs *r, uint64_t size, uint64_t off,
                   void *buf, size_t n);
+/* If logical block b is in a hole, the first block after the hole; otherwise b. */
+uint64_t ext_runs_hole(const struct ext_runs *r, uint64_t b);
 /* TSK's mode text "rrw-r--r--" (10 characters and NUL) for an inode. */
 void ext_mode_string(const struct ext_inode *in, char out[11]);
 int ext_read_file(struct ext_fs *fs, uint32_t ino, forensics_data_fn fn, void *ctx);

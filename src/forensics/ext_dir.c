@@ -14,15 +14,6 @@
 #define NAME_MAX_LEN 255
 #define DIR_NAMES_MAX 1000000 /* TSK's MAX_DIR_SIZE_TO_PROCESS */
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 void ext_dlist_free(struct ext_dlist *l)
 {
     free(l->v);
@@ -168,11 +159,32 @@ int ext_dir_load(struct ext_fs *fs, uint32_t ino, struct ext_dlist *l)
     ext_inode_clear(&in);
     if (rc) return rc == KT_EINVAL && (in.flags & 0x10000000u) && size == 0 ? 0 : rc;
     uint64_t total = r.is_inline ? size : (size + bs - 1) / bs * bs;
-    if (!r.is_inline && (size == 0 || size > INT64_MAX - bs)) rc = KT_EINVAL;
+    /* TSK reads whole blocks: a size that is not a multiple of the block fails the last read */
+    if (!r.is_inline && (size == 0 || size > INT64_MAX - bs || size % bs)) rc = KT_EINVAL;
+    if (r.tsk_unreadable) {
+        forensics_diag_add(
+            fs->diag, "ext: directory %u: extent tree of several blocks, not listed (as fls)", ino);
+        rc = KT_EINVAL;
+    }
     uint8_t *buf = rc ? NULL : malloc(bs);
     if (!rc && !buf) rc = KT_ENOMEM;
     for (uint64_t off = 0; rc == 0 && off < total; off += bs) {
+        uint64_t next = ext_runs_hole(&r, off / bs); /* holes read as zeros: no entries */
+        if (next != off / bs) {
+            if (next >= total / bs) break;
+            off = next * bs - bs;
+            continue;
+        }
         size_t n = total - off < bs ? (size_t)(total - off) : (size_t)bs;
+        if (fs->dir_budget == 0) {
+            forensics_diag_add(fs->diag,
+                               "ext: directory %u: more directory data than the "
+                               "volume holds, walk cut short",
+                               ino);
+            rc = KT_ETOOBIG;
+            break;
+        }
+        fs->dir_budget--;
         if (ext_runs_read(fs, &r, size, off, buf, n) != 0) {
             forensics_diag_add(fs->diag, "ext: directory %u: block at byte %llu unreadable", ino,
                                (unsigned long long)off);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ICACHE_SLOTS 256
+#define ICACHE_SLOTS 64
 #define FLAG_EXTENTS 0x00080000u
 #define FLAG_INLINE 0x10000000u
 #define RO_LARGE_FILE 0x2u
@@ -33,15 +33,6 @@ void ext_icache_free(struct ext_fs *fs)
     free(fs->icache->data);
     free(fs->icache);
     fs->icache = NULL;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Reads n bytes of the inode table at volume byte offset off through the cache. */

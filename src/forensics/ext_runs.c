@@ -18,16 +18,7 @@
 #define EXTENT_NODES_MAX 1000000   /* index and leaf blocks read for one file */
 #define INDIRECT_READS_MAX 2000000 /* indirect blocks read for one file */
 #define INLINE_MAX (1024 - 156)    /* TSK's bound on inline files */
-#define READ_CHUNK (1u << 20)
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#define READ_CHUNK (1u << 18)
 
 void ext_runs_free(struct ext_runs *r)
 {
@@ -188,6 +179,10 @@ static int load_extents(struct ext_fs *fs, const struct ext_inode *in, struct ex
         forensics_diag_add(fs->diag, "ext: inode %u: extent tree cannot be followed", in->ino);
         return rc;
     }
+    /* The Sleuth Kit (4.12) cannot add the runs of a tree with two or more index or leaf
+     * blocks ("fs_attr_add_run: No filler entry"): fls then lists nothing in such a directory
+     * and icat prints nothing. The walk copies that; cat reads the file. */
+    r->tsk_unreadable = t.nodes >= 2;
     if (r->n > 1) qsort(r->v, r->n, sizeof *r->v, cmp_run);
     uint64_t total = in->size / fs->block_size + (in->size % fs->block_size != 0);
     uint64_t end = r->n ? r->v[r->n - 1].lblk + r->v[r->n - 1].len : 0;
@@ -266,6 +261,15 @@ static size_t find_run(const struct ext_runs *r, uint64_t b)
             hi = mid;
     }
     return lo;
+}
+
+uint64_t ext_runs_hole(const struct ext_runs *r, uint64_t b)
+{
+    if (r->is_inline) return b;
+    size_t i = find_run(r, b);
+    if (i == r->n) return UINT64_MAX;
+    if (r->v[i].lblk > b) return r->v[i].lblk;
+    return r->v[i].sparse ? r->v[i].lblk + r->v[i].len : b;
 }
 
 /* Fills buf with n bytes of the file from logical byte off, n never crossing out of one run

@@ -343,7 +343,7 @@ static int orphans_scan(struct walk *w, struct u32set *seen)
 {
     struct ext_fs *fs = w->fs;
     struct ext_dlist *o = &w->sh->orphans;
-    for (uint32_t ino = 1; ino <= fs->inodes_count; ino++) {
+    for (uint32_t ino = 1; ino <= fs->inodes_scan; ino++) {
         if ((ino - 1) % fs->inodes_per_group >= fs->block_size * 8) {
             forensics_diag_add(fs->diag, "ext: more inodes per group than the bitmap holds");
             return KT_EINVAL;
@@ -351,7 +351,7 @@ static int orphans_scan(struct walk *w, struct u32set *seen)
         int alloc = ext_inode_alloc(fs, ino);
         if (alloc == EXT_ALLOC_UNKNOWN) { /* the group's bitmap is unreadable: skip the group */
             uint32_t next = ((ino - 1) / fs->inodes_per_group + 1) * fs->inodes_per_group;
-            ino = next > ino ? next : fs->inodes_count;
+            ino = next > ino ? next : fs->inodes_scan;
             continue;
         }
         if (alloc == EXT_ALLOC_YES || set_has(&w->sh->named, ino) || set_has(seen, ino)) continue;
@@ -417,6 +417,9 @@ int ext_walk(struct ext_fs *fs, forensics_entry_fn fn, void *ctx)
                        .save_named = 1,
                        .orphan_ino = fs->inodes_count + 1,
                        .path = path};
+    /* each directory block of the volume read a few times over at most (loops, hard links) */
+    uint64_t blocks = forensics_image_size(fs->img) / fs->block_size;
+    fs->dir_budget = 8 * (blocks < fs->block_count ? blocks : fs->block_count) + 65536;
     int r = walk_dir(w, ROOT_INO);
     int rc = w->cb_rc;
     if (r == -1 && !rc && sh.loads == 1)
