@@ -16,7 +16,7 @@ static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
 }
 
 int cli_call(const char *server, const char *method, const char *path, const char *token,
-                json_t *body, long *status, json_t **out)
+             json_t *body, long *status, json_t **out)
 {
     CURL *c = curl_easy_init();
     if (!c) return kt_fail(KT_ENOMEM, "curl init failed");

@@ -15,26 +15,27 @@
 
 int image_usage(void)
 {
-    fputs("usage: keitsu image info IMAGE                     format, size, segments, metadata\n"
-          "       keitsu image hash IMAGE                     MD5, SHA-1, SHA-256 (checks E01's)\n"
-          "       keitsu image mmls IMAGE                     partition table, as mmls\n"
-          "       keitsu image case init|verify|replay CASEDIR … the case record (事件記録)\n"
-          "       keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
-          "       keitsu image timeline IMAGE [--offset S] [--tz ZONE] [--seconds]  CSV, as\n"
-          "                                                   mactime -d -y\n"
-          "       keitsu image timeline --body FILE [--tz ZONE]       from a body file\n"
-          "       keitsu image dfxml IMAGE [--offset SECTORS]  DFXML\n"
-          "       keitsu image report IMAGE --out DIR [--offset S] [--carved DIR] [--hits FILE]\n"
-          "                                                   DIR/report.html\n"
-          "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
-          "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n"
-          "       keitsu image carve IMAGE --out DIR [--types T,…] [--unalloc --offset S]  carving\n"
-          "       keitsu image triage|search|yara IMAGE …      hash sets, keywords, YARA rules\n"
-          "                                                   (each prints its own usage)\n"
-          "       keitsu image register (--exam ID | --case-number N …) FILE.json…  findings to\n"
-          "                                                   a case on the platform\n"
-          "       any subcommand … --case CASEDIR             records it in the case\n",
-          stderr);
+    fputs(
+        "usage: keitsu image info IMAGE                     format, size, segments, metadata\n"
+        "       keitsu image hash IMAGE                     MD5, SHA-1, SHA-256 (checks E01's)\n"
+        "       keitsu image mmls IMAGE                     partition table, as mmls\n"
+        "       keitsu image case init|verify|replay CASEDIR … the case record (事件記録)\n"
+        "       keitsu image body IMAGE [--offset SECTORS]   body file, as fls -r -m /\n"
+        "       keitsu image timeline IMAGE [--offset S] [--tz ZONE] [--seconds]  CSV, as\n"
+        "                                                   mactime -d -y\n"
+        "       keitsu image timeline --body FILE [--tz ZONE]       from a body file\n"
+        "       keitsu image dfxml IMAGE [--offset SECTORS]  DFXML\n"
+        "       keitsu image report IMAGE --out DIR [--offset S] [--carved DIR] [--hits FILE]\n"
+        "                                                   DIR/report.html\n"
+        "       keitsu image cat IMAGE ADDR [--offset SECTORS] a file's content, as icat\n"
+        "       keitsu image stat IMAGE ADDR [--offset SECTORS] one entry's metadata (JSON)\n"
+        "       keitsu image carve IMAGE --out DIR [--types T,…] [--unalloc --offset S]  carving\n"
+        "       keitsu image triage|search|yara IMAGE …      hash sets, keywords, YARA rules\n"
+        "                                                   (each prints its own usage)\n"
+        "       keitsu image register (--exam ID | --case-number N …) FILE.json…  findings to\n"
+        "                                                   a case on the platform\n"
+        "       any subcommand … --case CASEDIR             records it in the case\n",
+        stderr);
     return 2;
 }
 

@@ -11,11 +11,12 @@
 
 static int usage(void)
 {
-    fputs("usage: keitsu image register (--exam ID | --case-number N --title T --evidence-name NAME\n"
-          "           --evidence-size BYTES --evidence-sha256 HEX [--evidence-md5 HEX]\n"
-          "           [--evidence-sha1 HEX]) [--server URL] [--user NAME] FILE.json...\n"
-          "  FILE.json: hits.json or carved.json as keitsu image triage|search|yara|carve write\n",
-          stderr);
+    fputs(
+        "usage: keitsu image register (--exam ID | --case-number N --title T --evidence-name NAME\n"
+        "           --evidence-size BYTES --evidence-sha256 HEX [--evidence-md5 HEX]\n"
+        "           [--evidence-sha1 HEX]) [--server URL] [--user NAME] FILE.json...\n"
+        "  FILE.json: hits.json or carved.json as keitsu image triage|search|yara|carve write\n",
+        stderr);
     return 2;
 }
 
@@ -64,8 +65,7 @@ static int send_batches(const char *server, const char *token, const char *id, j
                               json_object_get(f, "item"));
         }
         if (json_array_size(json_object_get(body, "hits")) == 0) json_object_del(body, "hits");
-        if (json_array_size(json_object_get(body, "carved")) == 0)
-            json_object_del(body, "carved");
+        if (json_array_size(json_object_get(body, "carved")) == 0) json_object_del(body, "carved");
         long status;
         json_t *reply = NULL;
         int rc = cli_call(server, "POST", path, token, body, &status, &reply);
@@ -93,9 +93,9 @@ int cmd_image_register(int argc, char **argv)
     static const struct {
         const char *opt, *field;
         int in_evidence, integer;
-    } map[] = {{"--case-number", "case_number", 0, 0},  {"--title", "title", 0, 0},
-               {"--evidence-name", "name", 1, 0},       {"--evidence-size", "size", 1, 1},
-               {"--evidence-sha256", "sha256", 1, 0},   {"--evidence-md5", "md5", 1, 0},
+    } map[] = {{"--case-number", "case_number", 0, 0}, {"--title", "title", 0, 0},
+               {"--evidence-name", "name", 1, 0},      {"--evidence-size", "size", 1, 1},
+               {"--evidence-sha256", "sha256", 1, 0},  {"--evidence-md5", "md5", 1, 0},
                {"--evidence-sha1", "sha1", 1, 0}};
     char **files = calloc((size_t)argc, sizeof *files);
     int nfiles = 0, rc = 0;
@@ -137,8 +137,8 @@ int cmd_image_register(int argc, char **argv)
             snprintf(id, sizeof id, "%s", exam);
         } else {
             json_t *reply = NULL;
-            rc = cli_call(server, "POST", "/api/v1/forensics/exams", token, create, &status,
-                          &reply);
+            rc =
+                cli_call(server, "POST", "/api/v1/forensics/exams", token, create, &status, &reply);
             if (!rc) snprintf(id, sizeof id, "%s", json_string_value(json_object_get(reply, "id")));
             json_decref(reply);
             if (!rc) printf("%s: examination registered\n", id);

@@ -25,7 +25,7 @@ static int usage(void)
           "       keitsu image triage IMAGE [--offset S] [--nsrl NSRL.db] [--hashes LIST.txt]\n"
           "                          --out hits.json\n"
           "       keitsu image search IMAGE --keyword WORD [--keyword WORD ...] [--offset S]\n"
-          "                          [--raw] [--out hits.json]\n"
+          "                          [--ignore-case] [--raw] [--out hits.json]\n"
           "       keitsu image yara IMAGE --rules RULES.yar [--offset S] [--out hits.json]\n",
           stderr);
     return 2;
@@ -38,7 +38,7 @@ struct targs {
     const char *keywords[MAX_KEYWORDS];
     size_t nkeywords;
     unsigned long long offset;
-    int have_offset, unalloc, any_offset, raw;
+    int have_offset, unalloc, any_offset, raw, ignore_case;
 };
 
 static int parse_ull(const char *opt, const char *s, unsigned long long *v)
@@ -86,6 +86,8 @@ static int parse(int argc, char **argv, struct targs *a)
             a->any_offset = 0;
         } else if (strcmp(o, "--raw") == 0) {
             a->raw = 1;
+        } else if (strcmp(o, "--ignore-case") == 0 || strcmp(o, "-i") == 0) {
+            a->ignore_case = 1;
         } else if (o[0] == '-' || a->image) {
             return -1;
         } else {
@@ -334,6 +336,7 @@ int cmd_image_search(int argc, char **argv)
     if (parse(argc, argv, &a) != 0 || !a.nkeywords) return usage();
     struct forensics_keywords *kw = NULL;
     int rc = forensics_keywords_new(a.keywords, a.nkeywords, &kw);
+    if (rc == 0 && a.ignore_case) forensics_keywords_ignore_case(kw);
     if (rc != 0) return cli_fail(rc);
     struct session s;
     rc = session_open(&a, 0, &s);

@@ -40,8 +40,10 @@ static json_t *text(const char *s)
     struct kt_buf b;
     kt_buf_init(&b, 1 << 20);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x80) kt_buf_append(&b, (const char *)p, 1);
-        else kt_buf_printf(&b, "\\x%02x", *p);
+        if (*p < 0x80)
+            kt_buf_append(&b, (const char *)p, 1);
+        else
+            kt_buf_printf(&b, "\\x%02x", *p);
     j = json_string(b.data ? b.data : "");
     kt_buf_free(&b);
     return j;
@@ -51,13 +53,15 @@ static json_t *text(const char *s)
 static json_t *argv_json(int argc, char **argv)
 {
     json_t *a = json_pack("[s]", "keitsu");
-    for (int i = 0; i < argc; i++) json_array_append_new(a, text(argv[i]));
+    for (int i = 0; i < argc; i++)
+        json_array_append_new(a, text(argv[i]));
     return a;
 }
 
 static void print_problems(const struct forensics_diag *d)
 {
-    for (size_t i = 0; i < d->n; i++) fprintf(stderr, "keitsu: case: %s\n", d->msgs[i]);
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "keitsu: case: %s\n", d->msgs[i]);
     if (d->dropped) fprintf(stderr, "keitsu: case: %zu more problems\n", d->dropped);
 }
 
@@ -82,24 +86,26 @@ static int case_init(int argc, char **argv)
                          : strcmp(argv[i], "--examiner") == 0    ? &examiner
                          : strcmp(argv[i], "--case-number") == 0 ? &number
                                                                  : NULL;
-        if (v && i + 1 < argc) *v = argv[++i];
-        else if (!v && !dir && argv[i][0] != '-') dir = argv[i];
-        else return case_usage();
+        if (v && i + 1 < argc)
+            *v = argv[++i];
+        else if (!v && !dir && argv[i][0] != '-')
+            dir = argv[i];
+        else
+            return case_usage();
     }
     if (!dir || !image || !examiner || !examiner[0]) return case_usage();
     json_t *ev = NULL;
     int rc = forensics_case_evidence(image, &ev);
     if (rc != 0) return cli_fail(rc);
-    json_t *e = json_pack("{s:s,s:o,s:o?,s:O,s:s,s:o}", "event", "init", "examiner",
-                          text(examiner), "case_number", number ? text(number) : NULL,
-                          "evidence", ev, "keitsu",
+    json_t *e = json_pack("{s:s,s:o,s:o?,s:O,s:s,s:o}", "event", "init", "examiner", text(examiner),
+                          "case_number", number ? text(number) : NULL, "evidence", ev, "keitsu",
                           forensics_case_version(), "argv", argv_json(argc + 1, argv - 1));
     char head[65];
     rc = e ? forensics_case_append(dir, e, 1, head)
            : kt_fail(KT_EINTERNAL, "cannot build the case entry");
     if (rc == 0)
-        printf("case %s\nevidence %s\nsize %lld\nmd5 %s\nsha1 %s\nsha256 %s\nrecord head %s\n",
-               dir, json_string_value(json_object_get(ev, "path")),
+        printf("case %s\nevidence %s\nsize %lld\nmd5 %s\nsha1 %s\nsha256 %s\nrecord head %s\n", dir,
+               json_string_value(json_object_get(ev, "path")),
                (long long)json_integer_value(json_object_get(ev, "size")),
                json_string_value(json_object_get(ev, "md5")),
                json_string_value(json_object_get(ev, "sha1")),
@@ -142,8 +148,7 @@ static json_t *file_entry(const char *path, const char *name)
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || forensics_sha256_file(path, hex) != 0)
         return NULL;
-    return json_pack("{s:s,s:s,s:I}", "name", name, "sha256", hex, "bytes",
-                     (json_int_t)st.st_size);
+    return json_pack("{s:s,s:s,s:I}", "name", name, "sha256", hex, "bytes", (json_int_t)st.st_size);
 }
 
 static int by_name(const void *a, const void *b)
@@ -296,12 +301,12 @@ int image_case_run(int argc, char **argv, int at, int (*fn)(int, char **))
     if (!examiner || !examiner[0]) examiner = json_string_value(json_object_get(init, "examiner"));
     char cwd[PATH_MAX];
     const char *out = out_arg(n, args);
-    json_t *e = json_pack("{s:s,s:o,s:o,s:o,s:s,s:i,s:o,s:{s:{s:s,s:I},s:o}}", "event",
-                          "command", "examiner", text(examiner ? examiner : ""), "argv",
-                          argv_json(n, args), "cwd", text(getcwd(cwd, sizeof cwd) ? cwd : ""),
-                          "keitsu", forensics_case_version(), "exit", status, "inputs",
-                          inputs(n, args, init), "outputs", "stdout", "sha256", hex, "bytes",
-                          (json_int_t)bytes, "files", out ? out_files(out) : json_array());
+    json_t *e =
+        json_pack("{s:s,s:o,s:o,s:o,s:s,s:i,s:o,s:{s:{s:s,s:I},s:o}}", "event", "command",
+                  "examiner", text(examiner ? examiner : ""), "argv", argv_json(n, args), "cwd",
+                  text(getcwd(cwd, sizeof cwd) ? cwd : ""), "keitsu", forensics_case_version(),
+                  "exit", status, "inputs", inputs(n, args, init), "outputs", "stdout", "sha256",
+                  hex, "bytes", (json_int_t)bytes, "files", out ? out_files(out) : json_array());
     if (rc == 0 && !e) rc = kt_fail(KT_EINTERNAL, "cannot build the case entry");
     if (rc == 0) rc = forensics_case_append(dir, e, 0, head);
     if (rc == 0) fprintf(stderr, "keitsu: case %s: recorded, head %s\n", dir, head);
@@ -322,12 +327,12 @@ static int run_into(json_t *argv, const char *cwd, const char *path, const char 
     size_t n = json_array_size(argv);
     char **args = calloc(n + 1, sizeof *args);
     if (!args) return -1;
-    for (size_t i = 0; i < n; i++) args[i] = (char *)json_string_value(json_array_get(argv, i));
+    for (size_t i = 0; i < n; i++)
+        args[i] = (char *)json_string_value(json_array_get(argv, i));
     fflush(stdout);
     pid_t pid = fork();
     char errpath[PATH_MAX + 64];
-    snprintf(errpath, sizeof errpath, "%.*s.stderr", (int)(strlen(path) - strlen(".stdout")),
-             path);
+    snprintf(errpath, sizeof errpath, "%.*s.stderr", (int)(strlen(path) - strlen(".stdout")), path);
     if (pid == 0) {
         char upto[32];
         snprintf(upto, sizeof upto, "%zu", seq);
@@ -362,8 +367,7 @@ static int replay_one(const json_t *e, size_t seq, const char *into, const char 
         if (!a || strcmp(a, "--out") != 0) continue;
         const char *old = json_string_value(json_array_get(argv, i + 1));
         const char *base = old && strrchr(old, '/') ? strrchr(old, '/') + 1 : old;
-        const char *name =
-            json_string_value(json_object_get(json_array_get(rec_files, 0), "name"));
+        const char *name = json_string_value(json_object_get(json_array_get(rec_files, 0), "name"));
         snprintf(out_path, sizeof out_path, "%s", out_dir);
         if (json_array_size(rec_files) == 1 && base && name && strcmp(base, name) == 0) {
             mkdir(out_dir, 0777);
@@ -378,8 +382,8 @@ static int replay_one(const json_t *e, size_t seq, const char *into, const char 
     forensics_sha256_file(stdout_path, hex);
     const char *want = json_string_value(
         json_object_get(json_object_get(json_object_get(e, "outputs"), "stdout"), "sha256"));
-    int same = want && strcmp(want, hex) == 0 &&
-               status == json_integer_value(json_object_get(e, "exit"));
+    int same =
+        want && strcmp(want, hex) == 0 && status == json_integer_value(json_object_get(e, "exit"));
     if (has_out) {
         json_t *got = out_files(out_dir);
         same = same && json_equal(got, rec_files);

@@ -75,4 +75,3 @@ int image_cmd_mmls(int argc, char **argv)
     image_close_vols(&iv);
     return rc == 0 ? 0 : cli_fail(rc);
 }
-

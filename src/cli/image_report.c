@@ -92,7 +92,8 @@ static void case_section(FILE *f, const char *dir, const json_t *entries, const 
         const json_t *e = json_array_get(entries, i);
         char seq[24], code[24], cmd[2048] = "";
         snprintf(seq, sizeof seq, "%zu", i);
-        snprintf(code, sizeof code, "%lld", (long long)json_integer_value(json_object_get(e, "exit")));
+        snprintf(code, sizeof code, "%lld",
+                 (long long)json_integer_value(json_object_get(e, "exit")));
         const json_t *argv = json_object_get(e, "argv");
         for (size_t k = 0; k < json_array_size(argv); k++) {
             size_t len = strlen(cmd);
@@ -121,17 +122,19 @@ static void volumes_section(FILE *f, struct forensics_image *img)
         kt_buf_free(&b);
         forensics_vol_free(&v);
     } else {
-        forensics_report_note(f, "パーティションテーブルなし (no partition table: one file system)");
+        forensics_report_note(f,
+                              "パーティションテーブルなし (no partition table: one file system)");
     }
-    for (size_t i = 0; i < d.n; i++) forensics_report_note(f, d.msgs[i]);
+    for (size_t i = 0; i < d.n; i++)
+        forensics_report_note(f, d.msgs[i]);
     forensics_diag_free(&d);
     forensics_report_section_end(f);
 }
 
 /* A table of a JSON file's array under key (carved.json's "carved", hits' "hits"). */
-static void json_section(FILE *f, const char *id, const char *ja, const char *en,
-                         const char *path, const char *key, const char *const *fields,
-                         const char *const *headers, size_t n)
+static void json_section(FILE *f, const char *id, const char *ja, const char *en, const char *path,
+                         const char *key, const char *const *fields, const char *const *headers,
+                         size_t n)
 {
     forensics_report_section(f, id, ja, en);
     forensics_report_kv(f, "入力", "Input", path);
@@ -150,10 +153,12 @@ static void json_section(FILE *f, const char *id, const char *ja, const char *en
             const char *cp[8];
             for (size_t k = 0; k < n && k < 8; k++) {
                 const json_t *v = json_object_get(o, fields[k]);
-                if (json_is_string(v)) snprintf(cells[k], sizeof cells[k], "%s", json_string_value(v));
+                if (json_is_string(v))
+                    snprintf(cells[k], sizeof cells[k], "%s", json_string_value(v));
                 else if (json_is_integer(v))
                     snprintf(cells[k], sizeof cells[k], "%lld", (long long)json_integer_value(v));
-                else cells[k][0] = '\0';
+                else
+                    cells[k][0] = '\0';
                 cp[k] = cells[k];
             }
             forensics_report_row(f, cp, n);
@@ -161,7 +166,8 @@ static void json_section(FILE *f, const char *id, const char *ja, const char *en
         forensics_report_table_end(f);
         if (json_array_size(arr) > JSON_ROWS) {
             char msg[128];
-            snprintf(msg, sizeof msg, "… %zu 件省略 (more not shown)", json_array_size(arr) - JSON_ROWS);
+            snprintf(msg, sizeof msg, "… %zu 件省略 (more not shown)",
+                     json_array_size(arr) - JSON_ROWS);
             forensics_report_note(f, msg);
         }
     }
@@ -225,9 +231,11 @@ int image_cmd_report(int argc, char **argv)
         intact = forensics_case_load(o.casedir, &entries, head, &d) == 0;
         forensics_diag_free(&d);
         if (upto < json_array_size(entries)) {
-            const char *prev = json_string_value(json_object_get(json_array_get(entries, upto), "prev"));
+            const char *prev =
+                json_string_value(json_object_get(json_array_get(entries, upto), "prev"));
             snprintf(head, sizeof head, "%s", prev ? prev : "");
-            while (json_array_size(entries) > upto) json_array_remove(entries, upto);
+            while (json_array_size(entries) > upto)
+                json_array_remove(entries, upto);
         }
     }
     const json_t *init = json_array_get(entries, 0);
@@ -270,8 +278,8 @@ int image_cmd_report(int argc, char **argv)
         char cj[PATH_MAX];
         snprintf(cj, sizeof cj, "%s/carved.json", o.carved);
         static const char *const fields[] = {"offset", "length", "type", "path", "md5"};
-        static const char *const hd[] = {"位置|Offset", "長さ|Length", "種類|Type",
-                                         "ファイル|Path", "MD5|MD5"};
+        static const char *const hd[] = {"位置|Offset", "長さ|Length", "種類|Type", "ファイル|Path",
+                                         "MD5|MD5"};
         json_section(f, "carved", "カービング", "Carved files", cj, "carved", fields, hd, 5);
     }
     if (o.hits) {
@@ -284,16 +292,18 @@ int image_cmd_report(int argc, char **argv)
     if (c.timeline) {
         forensics_timeline_sort(c.timeline);
         size_t rows = forensics_timeline_rows(c.timeline);
-        snprintf(msg, sizeof msg, "最新 %d 行 / 全 %zu 行 (latest %d of %zu rows, UTC; "
-                                  "keitsu image timeline prints all)",
+        snprintf(msg, sizeof msg,
+                 "最新 %d 行 / 全 %zu 行 (latest %d of %zu rows, UTC; "
+                 "keitsu image timeline prints all)",
                  TIMELINE_ROWS, rows, TIMELINE_ROWS, rows);
         forensics_report_note(f, msg);
         char *csv = NULL;
         size_t len = 0;
         FILE *m = open_memstream(&csv, &len);
         if (m) {
-            forensics_timeline_write(c.timeline, NULL, rows > TIMELINE_ROWS ? rows - TIMELINE_ROWS : 0,
-                                     TIMELINE_ROWS, m);
+            forensics_timeline_write(c.timeline, NULL,
+                                     rows > TIMELINE_ROWS ? rows - TIMELINE_ROWS : 0, TIMELINE_ROWS,
+                                     m);
             fclose(m);
             forensics_report_pre(f, csv ? csv : "");
             free(csv);

@@ -50,7 +50,8 @@ static int read_body(struct forensics_timeline *t, const char *path)
     int rc = 0;
     while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
         lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
         if (n == 0) continue;
         rc = forensics_timeline_add_body(t, line, (size_t)n);
         if (rc == KT_EINVAL) {

@@ -24,7 +24,10 @@ int forensics_exams_open(struct store *st, struct audit *au, struct forensics_ex
     return 0;
 }
 
-void forensics_exams_close(struct forensics_exams *x) { free(x); }
+void forensics_exams_close(struct forensics_exams *x)
+{
+    free(x);
+}
 
 static int require(const struct auth_user *u, const char *what)
 {
@@ -92,8 +95,8 @@ int forensics_exam_create(struct forensics_exams *x, const struct auth_user *u, 
         long num;
         if (!(rc = store_counter_next(c, "forensic_exam", &num))) {
             snprintf(id, sizeof id, "FX-%08ld", num);
-            const char *p[] = {id, case_number, title, u->agency, name, sz, md5, sha1, sha256,
-                               u->name, now};
+            const char *p[] = {id,  case_number, title,  u->agency, name, sz,
+                               md5, sha1,        sha256, u->name,   now};
             long n = store_exec(c,
                                 "INSERT INTO forensic_exams (id, case_number, title, agency,"
                                 " evidence_name, evidence_size, evidence_md5, evidence_sha1,"
@@ -161,7 +164,7 @@ static int parse_hit(const json_t *h, size_t i, struct finding *f)
 
 static int parse_carved(const json_t *h, size_t i, struct finding *f)
 {
-    static const char *const allowed[] = {"offset", "length", "type", "path",
+    static const char *const allowed[] = {"offset", "length", "type",  "path",
                                           "md5",    "sha256", "valid", NULL};
     char where[32];
     snprintf(where, sizeof where, "carved[%zu]", i);
@@ -177,7 +180,8 @@ static int parse_carved(const json_t *h, size_t i, struct finding *f)
         (rc = hex_field(h, "sha256", 64, 0, &f->sha256)))
         return at(rc, where);
     const json_t *v = json_object_get(h, "valid");
-    if (v && !json_is_boolean(v)) return kt_fail(KT_EINVAL, "%s: valid must be true or false", where);
+    if (v && !json_is_boolean(v))
+        return kt_fail(KT_EINVAL, "%s: valid must be true or false", where);
     json_t *d = json_pack("{s:s,s:b}", "type", f->type, "valid", !v || json_is_true(v));
     f->detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
@@ -210,7 +214,8 @@ static int parse_findings(const json_t *body, struct finding **out, size_t *n)
 
 static void findings_free(struct finding *f, size_t n)
 {
-    for (size_t i = 0; f && i < n; i++) free(f[i].detail);
+    for (size_t i = 0; f && i < n; i++)
+        free(f[i].detail);
     free(f);
 }
 
@@ -285,8 +290,8 @@ int forensics_findings_add(struct forensics_exams *x, const struct auth_user *u,
             char total[24];
             snprintf(total, sizeof total, "%ld", before + (long)n);
             const char *p[] = {total, id};
-            long r = store_exec(c, "UPDATE forensic_exams SET findings = ? WHERE id = ?", 2, p,
-                                NULL);
+            long r =
+                store_exec(c, "UPDATE forensic_exams SET findings = ? WHERE id = ?", 2, p, NULL);
             if (r < 0) rc = (int)r;
         }
         if (!rc) {
@@ -343,10 +348,10 @@ static json_t *rows_json(struct store_conn *c, const char *sql, const char *para
 }
 
 static const char *const exam_cols[] = {
-    "id",     "case_number", "title",      "agency",     "evidence_name", "evidence_size",
-    "md5",    "sha1",        "sha256",     "findings",   "created_by",    "created_at"};
+    "id",  "case_number", "title",  "agency",   "evidence_name", "evidence_size",
+    "md5", "sha1",        "sha256", "findings", "created_by",    "created_at"};
 #define EXAM_SELECT                                                                                \
-    "SELECT id, case_number, title, agency, evidence_name, evidence_size, evidence_md5,"          \
+    "SELECT id, case_number, title, agency, evidence_name, evidence_size, evidence_md5,"           \
     " evidence_sha1, evidence_sha256, findings, created_by, created_at FROM forensic_exams"
 #define EXAM_INTS (1u << 5 | 1u << 9)
 
@@ -450,8 +455,8 @@ static int post_findings(void *ctx, struct http_request *req, struct http_respon
 static int get_exam(void *ctx, struct http_request *req, struct http_response *resp)
 {
     json_t *out = NULL;
-    int rc = forensics_exam_get(ctx, &req->user, req->params[0], http_query_arg(req, "reason"),
-                                &out);
+    int rc =
+        forensics_exam_get(ctx, &req->user, req->params[0], http_query_arg(req, "reason"), &out);
     return reply(resp, rc, 200, out);
 }
 

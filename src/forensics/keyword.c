@@ -21,7 +21,41 @@ struct pattern {
 struct forensics_keywords {
     struct pattern *p;
     size_t n;
+    int nocase; /* ASCII letters match either case */
 };
+
+static uint8_t fold(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* Whether the n bytes at a equal pattern bytes p (already folded when nocase). */
+static int same(const uint8_t *a, const uint8_t *p, size_t n, int nocase)
+{
+    if (!nocase) return memcmp(a, p, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (fold(a[i]) != p[i]) return 0;
+    return 1;
+}
+
+/* The first match of p in b[0, n) at or after start, or NULL. */
+static const uint8_t *find(const uint8_t *b, size_t n, size_t start, const struct pattern *p,
+                           int nocase)
+{
+    if (!nocase) return memmem(b + start, n - start, p->bytes, p->n);
+    for (size_t at = start; at + p->n <= n; at++)
+        if (fold(b[at]) == p->bytes[0] && same(b + at, p->bytes, p->n, 1)) return b + at;
+    return NULL;
+}
+
+void forensics_keywords_ignore_case(struct forensics_keywords *kw)
+{
+    if (kw->nocase) return;
+    kw->nocase = 1;
+    for (size_t i = 0; i < kw->n; i++)
+        for (size_t j = 0; j < kw->p[i].n; j++)
+            kw->p[i].bytes[j] = fold(kw->p[i].bytes[j]);
+}
 
 static const struct {
     const char *name, *iconv;
@@ -66,7 +100,7 @@ int forensics_keywords_new(const char *const *words, size_t n, struct forensics_
             struct pattern *p = &kw->p[kw->n];
             int rc = convert(words[i], encodings[e].iconv, p->bytes, &p->n);
             if (rc != 0) {
-                if (e == 0 || rc == -2) { /* not UTF-8 itself, or empty, or too long */
+                if (e == 0 || rc == -2) {   /* not UTF-8 itself, or empty, or too long */
                     if (!owned) free(copy); /* else the list owns it now */
                     forensics_keywords_free(kw);
                     return kt_fail(KT_EINVAL, "keyword '%s' is empty, too long or not UTF-8",
@@ -120,7 +154,7 @@ static int search(struct forensics_kw_stream *s, const uint8_t *b, size_t n, uin
         const struct pattern *p = &s->kw->p[i];
         size_t start = 0;
         while (start + p->n <= n) {
-            const uint8_t *m = memmem(b + start, n - start, p->bytes, p->n);
+            const uint8_t *m = find(b, n, start, p, s->kw->nocase);
             if (!m) break;
             size_t at = (size_t)(m - b);
             int rc = s->fn(s->ctx, p->keyword, p->encoding, base + at);
@@ -146,7 +180,7 @@ int forensics_kw_stream_feed(struct forensics_kw_stream *s, const void *data, si
             const struct pattern *p = &s->kw->p[i];
             for (size_t at = s->ncarry >= p->n ? s->ncarry - p->n + 1 : 0;
                  at < s->ncarry && at + p->n <= jn; at++)
-                if (memcmp(j + at, p->bytes, p->n) == 0 &&
+                if (same(j + at, p->bytes, p->n, s->kw->nocase) &&
                     (rc = s->fn(s->ctx, p->keyword, p->encoding, s->pos - s->ncarry + at)) != 0)
                     return rc;
         }

@@ -19,6 +19,11 @@ struct forensics_keywords;
  * in one of the encodings, KT_ENOMEM. */
 int forensics_keywords_new(const char *const *words, size_t n, struct forensics_keywords **out);
 void forensics_keywords_free(struct forensics_keywords *kw);
+/* From now on ASCII letters match in either case (PassWord finds password, PASSWORD) in every
+ * encoding. Bytes outside A–Z/a–z still match exactly; in Shift_JIS a double-byte character
+ * whose second byte is an ASCII letter may then match a letter of the other case too (a false
+ * hit, never a missed one). Call before any stream is fed. */
+void forensics_keywords_ignore_case(struct forensics_keywords *kw);
 /* The number of byte patterns searched for (keywords × distinct encodings). */
 size_t forensics_keywords_patterns(const struct forensics_keywords *kw);
 

@@ -329,6 +329,30 @@ static void keyword_stream(void)
     forensics_keywords_free(kw);
 }
 
+/* --ignore-case: ASCII letters in either case, in UTF-8 and UTF-16LE, also across pieces;
+ * non-ASCII bytes still exact. */
+static void keyword_ignore_case(void)
+{
+    const char *w[] = {"PassWord", "覚醒剤"};
+    struct forensics_keywords *kw;
+    CHECK(forensics_keywords_new(w, 2, &kw) == 0, "keywords compile");
+    forensics_keywords_ignore_case(kw);
+    static const uint8_t text[] = "password PASSWORD pAsSwOrD passw0rd "
+                                  "p\0A\0S\0S\0w\0o\0r\0d\0 覚醒剤";
+    for (size_t piece = 1; piece <= 9; piece += 4) {
+        struct forensics_kw_stream s;
+        struct count_ctx c = {0, 0};
+        forensics_kw_stream_init(&s, kw, count_hit, &c);
+        for (size_t off = 0; off < sizeof text - 1; off += piece)
+            forensics_kw_stream_feed(&s, text + off,
+                                     sizeof text - 1 - off < piece ? sizeof text - 1 - off : piece);
+        CHECK(c.n == 5,
+              "ignore case, pieces of %zu: %d matches (want 3 UTF-8, 1 UTF-16LE, 1 kanji)", piece,
+              c.n);
+    }
+    forensics_keywords_free(kw);
+}
+
 static void yara_rules(struct forensics_fs *fs)
 {
     struct forensics_yara *y;
@@ -376,6 +400,7 @@ int main(void)
     hasher();
     hash_lists();
     keyword_stream();
+    keyword_ignore_case();
     triage_hashes(&fs);
     triage_keywords(&fs, img);
     yara_rules(&fs);
