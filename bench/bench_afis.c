@@ -1,16 +1,19 @@
 /* AFIS benchmark: matcher accuracy (EER, FMR100, FMR1000, ZeroFMR, rank-1) on generated sets,
  * comparisons per second on one core and on all, and 1:N search time and index recall over a
- * large gallery; optionally NIST bozorth3 on the very same minutiae.
+ * large gallery (index recall and rank 1 per gallery size); optionally NIST NBIS beside it:
+ * bozorth3 on the very same minutiae, or with --images mindtct + bozorth3 on the same images.
  *
  *   bench_afis [--calibrate] [--images]
  *
  * Environment:
  *   BENCH_AFIS_FINGERS   fingers (default 1000), each with BENCH_AFIS_IMPRESSIONS (8)
- *   BENCH_AFIS_GALLERY   fingers in the 1:N gallery (default 1,000,000; 0 skips)
- *   BENCH_AFIS_SEARCHES  mated 1:N searches (default 50)
- *   AFIS_NBIS_BIN        directory holding bozorth3 built by hand from NIST's public NBIS
- *                        source (never built here); its part is skipped when unset
- *   BENCH_AFIS_NBIS_FINGERS  fingers for the bozorth3 comparison (default 200)
+ *   BENCH_AFIS_GALLERY   fingers in the 1:N gallery (default 1,000,000; 0 skips); it is
+ *                        searched at 10,000, 100,000, … on the way
+ *   BENCH_AFIS_SEARCHES  mated 1:N searches per gallery size (default 50)
+ *   BENCH_AFIS_SHORTLIST entries the index passes to the matcher (default 2000)
+ *   AFIS_NBIS_BIN        directory holding mindtct and bozorth3, built by hand from NIST's
+ *                        public NBIS source (never built here); skipped when unset
+ *   BENCH_AFIS_NBIS_FINGERS  fingers for the NBIS comparison (default 200)
  *
  * Data: minutiae-level synthetic fingers (src/afis/minsynth.c), plain impressions for the
  * tenprint figures and latent-like partial impressions (a quarter of the area) for the
@@ -20,9 +23,11 @@
  * --images: the sets are images instead (synth.c masters and impressions with pose ±30°, shift
  * ±25 px, distortion 8 px, noise σ 4..20, pressure ±0.4, 2 % damage, every other one a
  * partial print of 60..100 %), extracted with afis_extract on all cores; no latent set, no 1:N
- * part. The calibration is fitted on these (`--images --calibrate`). */
+ * part (with AFIS_NBIS_BIN, NBIS on the first impressions' images). The calibration is fitted on
+ * these (`--images --calibrate`). */
 #include "afis/afis.h"
 #include "afis/afis_internal.h"
+#include "afis/ansinist.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -85,6 +90,20 @@ struct img_job {
     int t, threads;
 };
 
+/* Impression i of finger f (master seed ms) of the image sets. */
+static int image_impression(const struct afis_synth_master *m, uint32_t ms, int f, int i,
+                            struct afis_image *img)
+{
+    struct afis_impression_params p = {.max_shift = 25,
+                                       .max_rotation = 0.52,
+                                       .distortion = 8,
+                                       .noise = 4 + (double)((f + 3 * i) % 5) * 4,
+                                       .pressure = ((f + i) % 3 - 1) * 0.4,
+                                       .damage = 0.02,
+                                       .keep = i % 2 ? 0.6 + 0.1 * ((f + i) % 5) : 1};
+    return afis_synth_impression(m, ms * 64 + (uint32_t)i, &p, img, NULL);
+}
+
 static void *img_run(void *arg)
 {
     struct img_job *j = arg;
@@ -94,17 +113,8 @@ static void *img_run(void *arg)
         if (afis_synth_master(ms, NULL, &m)) abort();
         for (int i = 0; i < j->s->imps; i++) {
             size_t k = (size_t)f * (size_t)j->s->imps + (size_t)i;
-            struct afis_impression_params p = {.max_shift = 25,
-                                               .max_rotation = 0.52,
-                                               .distortion = 8,
-                                               .noise = 4 + (double)((f + 3 * i) % 5) * 4,
-                                               .pressure = ((f + i) % 3 - 1) * 0.4,
-                                               .damage = 0.02,
-                                               .keep = i % 2 ? 0.6 + 0.1 * ((f + i) % 5) : 1};
             struct afis_image img;
-            if (afis_synth_impression(&m, ms * 64 + (uint32_t)i, &p, &img, NULL) ||
-                afis_extract(&img, &j->s->t[k]))
-                abort();
+            if (image_impression(&m, ms, f, i, &img) || afis_extract(&img, &j->s->t[k])) abort();
             afis_image_free(&img);
             mcc_prepare(&j->s->t[k], &j->s->p[k]);
         }
@@ -327,87 +337,178 @@ static void speed(struct set *s)
     free(out);
 }
 
-static void one_to_n(long gallery, int searches)
+static double cpu_s(void)
 {
-    struct afis_gallery *g;
-    afis_gallery_create(&g);
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Mated searches (plain and latent probes) over the first `gallery` fingers. */
+static void one_to_n_at(struct afis_gallery *g, long gallery, int searches, size_t shortlist)
+{
     struct afis_template *m = malloc(sizeof *m), *t = malloc(sizeof *t);
-    double t0 = now_s();
-    char subject[AFIS_SUBJECT_MAX];
-    for (long i = 0; i < gallery; i++) {
-        afis_minsynth_master(5000000 + (uint64_t)i, m);
-        afis_minsynth_impression(m, (uint64_t)i * 3 + 1, &afis_minsynth_plain, t);
-        snprintf(subject, sizeof subject, "G-%08ld", i);
-        afis_gallery_add(g, subject, t);
-    }
-    printf("1:N gallery of %ld fingers built in %.1f s\n", gallery, now_s() - t0);
+    struct afis_candidate *c = malloc(shortlist * sizeof *c);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    char subject[AFIS_SUBJECT_MAX];
     for (int latent = 0; latent < 2; latent++) {
-        double total = 0, worst = 0, idx = 0, mat = 0;
-        int found = 0, top1 = 0;
+        double total = 0, worst = 0, idx = 0, mat = 0, cpu = 0;
+        int listed = 0, top1 = 0, top10 = 0;
+        size_t matched = 0;
         for (int q = 0; q < searches; q++) {
             long who = (long)q * (gallery / searches);
             afis_minsynth_master(5000000 + (uint64_t)who, m);
             afis_minsynth_impression(m, (uint64_t)who * 3 + 2,
                                      latent ? &afis_minsynth_latent : &afis_minsynth_plain, t);
-            struct afis_candidate c[10];
             int n;
             struct afis_search_stats st;
-            struct afis_search_opts o = {.threads = (int)cpus};
-            double s0 = now_s();
-            afis_gallery_search(g, t, 1, &o, c, 10, &n, &st);
+            struct afis_search_opts o = {.threads = (int)cpus, .shortlist = shortlist};
+            double s0 = now_s(), c0 = cpu_s();
+            afis_gallery_search(g, t, 1, &o, c, (int)shortlist, &n, &st);
             double el = now_s() - s0;
+            cpu += cpu_s() - c0;
             total += el;
             worst = el > worst ? el : worst;
             idx += st.ms_index;
             mat += st.ms_match;
+            matched += st.matched;
             snprintf(subject, sizeof subject, "G-%08ld", who);
             for (int k = 0; k < n; k++)
                 if (strcmp(c[k].subject, subject) == 0) {
-                    found++;
+                    listed++;
+                    top10 += k < 10;
                     top1 += k == 0;
                     break;
                 }
         }
-        printf("1:N %s over %ld fingers on %ld cores: mean %.0f ms (index %.0f ms, matcher "
-               "%.0f ms on the 2000 shortlisted), worst %.0f ms; mate in top 10 %d/%d, rank 1 "
-               "%d/%d\n",
-               latent ? "latent" : "plain", gallery, cpus, 1e3 * total / searches, idx / searches,
-               mat / searches, 1e3 * worst, found, searches, top1, searches);
+        double la[3] = {0};
+        if (getloadavg(la, 3) < 1) la[0] = -1;
+        printf(
+            "1:N %-6s %8ld fingers: mate among the %zu shortlisted %2d/%d, rank 1 %2d/%d, top 10 "
+            "%2d/%d; CPU %.0f ms per search (both threads), wall mean %.0f ms (index %.0f, "
+            "matcher %.0f), worst %.0f ms; load average %.1f\n",
+            latent ? "latent" : "plain", gallery, matched / (size_t)searches, listed, searches,
+            top1, searches, top10, searches, 1e3 * cpu / searches, 1e3 * total / searches,
+            idx / searches, mat / searches, 1e3 * worst, la[0]);
+    }
+    free(c);
+    free(m);
+    free(t);
+}
+
+/* The 1:N gallery grows to 10,000, 100,000, … up to `gallery` fingers; mated searches at each
+ * size. */
+static void one_to_n(long gallery, int searches, size_t shortlist)
+{
+    struct afis_gallery *g;
+    afis_gallery_create(&g);
+    struct afis_template *m = malloc(sizeof *m), *t = malloc(sizeof *t);
+    double t0 = now_s(), c0 = cpu_s();
+    char subject[AFIS_SUBJECT_MAX];
+    long next = gallery < 10000 ? gallery : 10000;
+    for (long i = 0; i < gallery; i++) {
+        afis_minsynth_master(5000000 + (uint64_t)i, m);
+        afis_minsynth_impression(m, (uint64_t)i * 3 + 1, &afis_minsynth_plain, t);
+        snprintf(subject, sizeof subject, "G-%08ld", i);
+        if (afis_gallery_add(g, subject, t)) {
+            printf("1:N gallery: adding finger %ld failed\n", i);
+            break;
+        }
+        if (i + 1 == next || i + 1 == gallery) {
+            printf("1:N gallery of %ld fingers built in %.1f s (%.1f s CPU)\n", i + 1, now_s() - t0,
+                   cpu_s() - c0);
+            one_to_n_at(g, i + 1, searches, shortlist);
+            next = next * 10 < gallery ? next * 10 : gallery;
+        }
     }
     afis_gallery_free(g);
     free(m);
     free(t);
 }
 
-/* bozorth3 on the same minutiae: .xyt files (x y theta quality, M1 convention with -m1). */
-static void nbis(const char *bin, int fingers)
+/* Writes t as an .xyt file (x y theta quality; bozorth3's M1 convention with -m1). */
+static int write_xyt(const char *path, const struct afis_template *t)
+{
+    FILE *x = fopen(path, "w");
+    if (!x) return -1;
+    for (int k = 0; k < t->n; k++)
+        fprintf(x, "%d %d %d %d\n", t->m[k].x, t->m[k].y,
+                (int)lround(t->m[k].angle * 180 / 3.141592653589793) % 360, t->m[k].quality);
+    return fclose(x);
+}
+
+/* The peer's minutiae of impression i of finger f: NIST mindtct on the same image, written as
+ * an ANSI/NIST transaction with one Type-14 record (our own writer). */
+static int nbis_extract(const char *bin, const char *dir, uint32_t seed0, int f, int i)
+{
+    struct afis_synth_master m;
+    uint32_t ms = seed0 + (uint32_t)f;
+    if (afis_synth_master(ms, NULL, &m)) return -1;
+    struct afis_image img;
+    int rc = image_impression(&m, ms, f, i, &img);
+    afis_synth_master_free(&m);
+    if (rc) return -1;
+    int fgp = 1;
+    struct ansinist_spec spec = {.tot = "CAR",
+                                 .dai = "BENCH",
+                                 .ori = "BENCH",
+                                 .tcn = "1",
+                                 .images = &img,
+                                 .image_fgp = &fgp,
+                                 .nimages = 1};
+    uint8_t *buf;
+    size_t len;
+    rc = ansinist_write(&spec, &buf, &len);
+    afis_image_free(&img);
+    if (rc) return -1;
+    char path[512], cmd[1536];
+    snprintf(path, sizeof path, "%s/f%04d_%d.an2", dir, f, i);
+    FILE *o = fopen(path, "wb");
+    if (!o) {
+        free(buf);
+        return -1;
+    }
+    size_t w = fwrite(buf, 1, len, o);
+    free(buf);
+    if (fclose(o) || w != len) return -1;
+    snprintf(cmd, sizeof cmd, "%s/mindtct -m1 %s %s/f%04d_%d >/dev/null 2>&1", bin, path, dir, f,
+             i);
+    return system(cmd);
+}
+
+/* NIST NBIS beside our matcher on the same pairs: impression 1 of each of the first `fingers`
+ * fingers of s against impression 0 of all of them (genuine on the diagonal). Minutiae-level
+ * sets: bozorth3 on our minutiae. Image sets (image_seed0 > 0): mindtct on the same images,
+ * then bozorth3; ours are afis_extract's templates of those images. */
+static void nbis(const char *bin, const struct set *s, int fingers, uint32_t image_seed0)
 {
     char dir[] = "/tmp/afis-nbis-XXXXXX";
-    if (!mkdtemp(dir)) return;
-    struct set s;
-    make_set(&s, fingers, 2, &afis_minsynth_plain, 1);
-    char path[512], cmd[1024];
+    if (!mkdtemp(dir) || s->imps < 2) return;
+    if (fingers > s->fingers) fingers = s->fingers;
+    char path[512], cmd[1536];
     snprintf(path, sizeof path, "%s/gallery.lis", dir);
     FILE *lis = fopen(path, "w");
+    if (!lis) return;
+    double t0 = now_s(), ext = 0;
+    int failed = 0;
     for (int f = 0; f < fingers; f++)
         for (int i = 0; i < 2; i++) {
             snprintf(path, sizeof path, "%s/f%04d_%d.xyt", dir, f, i);
-            FILE *x = fopen(path, "w");
-            const struct afis_template *t = &s.t[f * 2 + i];
-            for (int k = 0; k < t->n; k++)
-                fprintf(x, "%d %d %d %d\n", t->m[k].x, t->m[k].y,
-                        (int)lround(t->m[k].angle * 180 / 3.141592653589793) % 360,
-                        t->m[k].quality);
-            fclose(x);
+            if (image_seed0) {
+                double e0 = now_s();
+                failed += nbis_extract(bin, dir, image_seed0, f, i) != 0;
+                ext += now_s() - e0;
+            } else {
+                failed += write_xyt(path, &s->t[f * s->imps + i]) != 0;
+            }
             if (i == 0) fprintf(lis, "%s\n", path);
         }
     fclose(lis);
-    /* every second impression against every first one: genuine on the diagonal */
-    double *gen = malloc(sizeof(double) * (size_t)fingers);
-    double *imp = malloc(sizeof(double) * (size_t)fingers * (size_t)fingers);
-    size_t ni = 0;
-    double t0 = now_s();
+    if (failed) printf("NBIS: %d of %d minutiae files could not be made\n", failed, 2 * fingers);
+    /* score matrices, row = probe finger (impression 1), column = gallery finger (impression 0) */
+    size_t nn = (size_t)fingers * (size_t)fingers;
+    double *bz = calloc(nn, sizeof *bz), *ours = calloc(nn, sizeof *ours);
+    double b0 = now_s();
     for (int f = 0; f < fingers; f++) {
         snprintf(cmd, sizeof cmd, "%s/bozorth3 -m1 -p %s/f%04d_1.xyt -G %s/gallery.lis", bin, dir,
                  f, dir);
@@ -416,42 +517,57 @@ static void nbis(const char *bin, int fingers)
         for (int g = 0; g < fingers; g++) {
             int sc = 0;
             if (fscanf(pp, "%d", &sc) != 1) sc = 0;
-            if (g == f)
-                gen[f] = sc;
-            else if (g > f)
-                imp[ni++] = sc;
+            bz[(size_t)f * fingers + g] = sc;
         }
         pclose(pp);
     }
-    double el = now_s() - t0;
-    qsort(gen, (size_t)fingers, sizeof *gen, dcmp);
-    qsort(imp, ni, sizeof *imp, dcmp);
-    struct rates r;
-    rates(gen, (size_t)fingers, imp, ni, &r);
-    printf("NIST bozorth3 (%s) on the same minutiae, %d genuine, %zu impostor:\n", bin, fingers,
-           ni);
-    printf("  EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   FNMR@ZeroFMR %.2f %%   "
-           "%.0f comparisons/s (1 process, incl. file reading)\n",
-           100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0,
-           (double)fingers * fingers / el);
-    /* ours on the same pairs */
-    size_t n2 = 0;
-    for (int f = 0; f < fingers; f++) {
-        gen[f] = afis_match_prepared(&s.p[f * 2 + 1], &s.p[f * 2]);
-        for (int g = f + 1; g < fingers; g++)
-            imp[n2++] = afis_match_prepared(&s.p[f * 2 + 1], &s.p[g * 2]);
+    double bel = now_s() - b0;
+    for (int f = 0; f < fingers; f++)
+        for (int g = 0; g < fingers; g++)
+            ours[(size_t)f * fingers + g] =
+                afis_match_prepared(&s->p[f * s->imps + 1], &s->p[g * s->imps]);
+    printf("NIST NBIS (%s) %s, %d genuine, %zu impostor pairs (impression 1 × impression 0):\n",
+           bin,
+           image_seed0 ? "mindtct + bozorth3 on the same images" : "bozorth3 on the same minutiae",
+           fingers, nn - (size_t)fingers);
+    if (image_seed0)
+        printf("  mindtct: %.0f ms per image (one process each, incl. start and file writing)\n",
+               1e3 * ext / (2.0 * fingers));
+    printf("  bozorth3: %.0f comparisons/s (one process per probe, incl. file reading); all %.0f "
+           "s\n",
+           (double)nn / bel, now_s() - t0);
+    double *gen = malloc(sizeof(double) * (size_t)fingers), *imp = malloc(sizeof(double) * nn);
+    for (int who = 0; who < 2; who++) {
+        const double *mx = who ? ours : bz;
+        size_t ni = 0;
+        int top1 = 0;
+        for (int f = 0; f < fingers; f++) {
+            int best = 0;
+            for (int g = 0; g < fingers; g++) {
+                double v = mx[(size_t)f * fingers + g];
+                if (g == f)
+                    gen[f] = v;
+                else
+                    imp[ni++] = v;
+                if (v > mx[(size_t)f * fingers + best]) best = g;
+            }
+            top1 += best == f;
+        }
+        qsort(gen, (size_t)fingers, sizeof *gen, dcmp);
+        qsort(imp, ni, sizeof *imp, dcmp);
+        struct rates r;
+        rates(gen, (size_t)fingers, imp, ni, &r);
+        printf("  %-9s EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   FNMR@ZeroFMR "
+               "%.2f %%   rank-1 %.1f %%\n",
+               who ? "keitsu" : "bozorth3", 100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000,
+               100 * r.fnmr0, 100.0 * top1 / fingers);
     }
-    qsort(gen, (size_t)fingers, sizeof *gen, dcmp);
-    qsort(imp, n2, sizeof *imp, dcmp);
-    rates(gen, (size_t)fingers, imp, n2, &r);
-    printf(
-        "keitsu on the same pairs:\n  EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   "
-        "FNMR@ZeroFMR %.2f %%\n",
-        100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
     free(gen);
     free(imp);
+    free(bz);
+    free(ours);
 }
 
 int main(int argc, char **argv)
@@ -475,7 +591,10 @@ int main(int argc, char **argv)
         make_image_set(&im, F, I, 70000, threads);
         printf("  generated and extracted in %.0f s\n", now_s() - t0);
         accuracy("images plain × plain", &im, &im, threads, calibrate);
-        if (!calibrate) speed(&im);
+        if (calibrate) return 0;
+        speed(&im);
+        const char *nb = getenv("AFIS_NBIS_BIN");
+        if (nb && *nb) nbis(nb, &im, (int)env_long("BENCH_AFIS_NBIS_FINGERS", 200), 70000);
         return 0;
     }
     printf("AFIS benchmark: %d fingers × %d impressions (minutiae-level synthetic), %d cores\n", F,
@@ -488,7 +607,9 @@ int main(int argc, char **argv)
     if (calibrate) return 0;
     speed(&plain);
     const char *nb = getenv("AFIS_NBIS_BIN");
-    if (nb && *nb) nbis(nb, (int)env_long("BENCH_AFIS_NBIS_FINGERS", 200));
-    if (G > 0) one_to_n(G, (int)env_long("BENCH_AFIS_SEARCHES", 50));
+    if (nb && *nb) nbis(nb, &plain, (int)env_long("BENCH_AFIS_NBIS_FINGERS", 200), 0);
+    if (G > 0)
+        one_to_n(G, (int)env_long("BENCH_AFIS_SEARCHES", 50),
+                 (size_t)env_long("BENCH_AFIS_SHORTLIST", 2000));
     return 0;
 }

@@ -10,8 +10,10 @@
 # (impressions per master print, 4), given to bench_afis_extract as its arguments;
 # BENCH_AFIS_SAVE=DIR (bench_afis_extract writes each impression there). bench_afis reads
 # BENCH_AFIS_FINGERS (1,000), BENCH_AFIS_IMPRESSIONS (8), BENCH_AFIS_GALLERY (1:N gallery,
-# 1,000,000; 0 skips the 1:N part), BENCH_AFIS_SEARCHES (50), AFIS_NBIS_BIN and
-# BENCH_AFIS_NBIS_FINGERS (200); see bench/bench_afis.c.
+# 1,000,000, searched at 10,000, 100,000, … on the way; 0 skips the 1:N part),
+# BENCH_AFIS_SEARCHES (50 per size), BENCH_AFIS_SHORTLIST (2,000), AFIS_NBIS_BIN (a directory
+# with NIST's mindtct and bozorth3, built by hand elsewhere) and BENCH_AFIS_NBIS_FINGERS (200);
+# see bench/bench_afis.c.
 # BENCH_RESULTS: where the figures are kept (default BUILD_DIR/bench-results): afis_extract.txt,
 # afis.txt.
 set -euo pipefail

@@ -198,9 +198,11 @@ double afis_threshold(double decades);
 
 /* ---- 1:N search over an in-memory gallery ----
  * Entries are (subject, finger): a subject is a person's tenprint id or a latent id. The
- * gallery keeps each finger compact (minutiae and an index signature, a few hundred bytes) and
+ * gallery keeps each finger compact (minutiae in 6 bytes each) plus its postings in the MCC
+ * locality-sensitive index (4 bytes per minutia and hash table, about 4 KB per finger), and
  * prepares only the fingers a search shortlists. Thread-safe: searches run concurrently
- * (read lock), additions and removals take the write lock. */
+ * (read lock), additions and removals take the write lock (a search first merges fingers
+ * added since the last one into the index). */
 #define AFIS_SUBJECT_MAX 40
 struct afis_gallery;
 struct afis_candidate {

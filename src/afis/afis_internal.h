@@ -34,12 +34,56 @@ struct afis_prepared {
 
 /* Fills p from t (no allocation): cylinders and hull. */
 void mcc_prepare(const struct afis_template *t, struct afis_prepared *p);
+/* Fills only p's minutiae (n, size, x, y, a, t): what the index needs. */
+void mcc_points(const struct afis_template *t, struct afis_prepared *p);
+/* A cylinder's geometry: rings of ring_px × position sectors × relative-direction sectors;
+ * a neighbour sets its cell and, within `soft` (share of a cell) of an edge, the next one. */
+struct mcc_grid {
+    int rings, sectors, dirs;
+    double ring_px, soft;
+    /* 1: on the cyclic axes a neighbour away from any edge also sets the last cell — a slip
+     * in the matcher's cylinders that its calibration was fitted with, kept until it is
+     * recalibrated; 0 for the index */
+    int legacy;
+};
+/* Minutia i's cylinder on grid g into cyl (rings × sectors × dirs bits, zeroed first; bit
+ * (ring × sectors + sector) × dirs + dir); the number of set cells. */
+int mcc_grid_cylinder(const struct afis_prepared *p, int i, const struct mcc_grid *g,
+                      uint64_t *cyl);
 /* Fast atan2 in radians [0, 2π), error below 0.002 rad. */
 double mcc_atan2(double y, double x);
 
-/* The index signature of a template for the 1:N prefilter: pair features (distance, the
- * pair's direction relative to each minutia, relative direction) hashed into 2048 bits. */
-#define SIG_WORDS 32
-void afis_signature(const struct afis_template *t, uint64_t sig[SIG_WORDS]);
+/* The 1:N index (index.c): LSH of minutia cylinders. A gallery entry's keys go in with
+ * afis_index_add (entries in increasing order); a search computes the probe's keys and asks
+ * each thread's range of entries for its votes. Not thread-safe by itself: the gallery adds
+ * and flushes under its write lock and searches under its read lock, after a flush. */
+#define IX_TABLES 32
+#define IX_MAX_ENTRIES (1u << 27)
+struct afis_index;
+struct afis_index_key {
+    uint8_t table, dir; /* dir: the minutia's direction in 32nds of a turn */
+    uint32_t bucket;
+};
+/* Most keys a template can give. */
+#define IX_MAX_KEYS (AFIS_MAX_MINUTIAE * IX_TABLES)
+/* The keys of a prepared template into keys[IX_MAX_KEYS]; their count. */
+int afis_index_keys(const struct afis_prepared *p, struct afis_index_key *keys);
+int afis_index_create(struct afis_index **out);
+void afis_index_free(struct afis_index *ix);
+/* Adds entry's keys (entry above every earlier one, below 2^27); may merge. KT_ENOMEM. */
+int afis_index_add(struct afis_index *ix, uint32_t entry, const struct afis_index_key *keys,
+                   int nkeys);
+/* 1 when added keys wait to be merged (afis_index_flush) before a search. */
+int afis_index_pending(const struct afis_index *ix);
+int afis_index_flush(struct afis_index *ix);
+/* Postings held (memory: 4 bytes each, plus 4 MB of offsets per table). */
+size_t afis_index_postings(const struct afis_index *ix);
+/* Votes of the probe's keys for entries lo..hi-1 (live: live entries in the gallery, for the
+ * keys' rarity) into votes[(hi - lo) * 8] (8 rotation bins each); the keys used. */
+int afis_index_votes(const struct afis_index *ix, const struct afis_index_key *keys, int nkeys,
+                     size_t live, uint32_t lo, uint32_t hi, uint16_t *votes);
+/* An entry's rank from its 8 votes (the best rotation bin). */
+unsigned afis_index_rank(const uint16_t *votes);
+#define IX_VOTES_PER_ENTRY 8
 
 #endif

@@ -1,12 +1,6 @@
-/* 1:N search: an in-memory gallery of compact fingers, an index signature per finger scanned
- * on all cores, the full matcher on the shortlist, and fusion over a tenprint's fingers.
- *
- * The index: every pair of minutiae 15..100 px apart gives a feature (distance in 14 px
- * steps, the pair's direction relative to the first minutia in 30° sectors, their relative
- * direction in 30° sectors), hashed to one of 2048 bits (signature() can also set the
- * neighbouring cells near a boundary; measured no better, so both sides set one cell). The
- * probe leaves out bits most of the gallery shares. Rank = (common bits − chance) /
- * √(gallery bits). The recall this costs is measured by bench/bench_afis.c. */
+/* 1:N search: an in-memory gallery of compact fingers, the MCC-LSH index (index.c) voting on
+ * all cores, the full matcher on the shortlist, and fusion over a tenprint's fingers. Galleries
+ * no larger than the shortlist, and searches asking for it, compare every entry. */
 #include "afis/afis_internal.h"
 #include "base/err.h"
 
@@ -18,15 +12,8 @@
 #include <unistd.h>
 
 #define TWO_PI 6.283185307179586
-#define SIG_BITS (SIG_WORDS * 64)
 #define DEFAULT_SHORTLIST 2000
 #define MAX_THREADS 64
-
-#if defined(__x86_64__)
-#define HOT __attribute__((target("popcnt")))
-#else
-#define HOT
-#endif
 
 struct cmin {
     uint16_t x, y;
@@ -35,7 +22,7 @@ struct cmin {
 
 struct entry {
     char subject[AFIS_SUBJECT_MAX];
-    uint16_t width, height, bits;
+    uint16_t width, height;
     int8_t finger; /* -1: removed */
     uint8_t n;
     size_t off; /* first minutia in g->pool */
@@ -47,71 +34,18 @@ struct afis_gallery {
     size_t n, cap;
     struct cmin *pool;
     size_t npool, cappool;
-    uint64_t *sig; /* n × SIG_WORDS */
     size_t live;
-    uint32_t freq[SIG_BITS]; /* how many entries set each signature bit */
+    struct afis_index *ix;
 };
-
-static uint32_t hash3(int d, int a, int b)
-{
-    uint32_t h = (uint32_t)(d * 144 + a * 12 + b) * 2654435761u;
-    return h >> (32 - 11);
-}
-
-static void cell2(double pos, int count, int cyclic, int soft, int *c)
-{
-    int k = (int)pos;
-    double f = pos - k;
-    if (k >= count) k = cyclic ? k % count : count - 1;
-    c[0] = k;
-    c[1] = -1;
-    if (!soft) return;
-    int o = f < 0.25 ? k - 1 : f > 0.75 ? k + 1 : -2;
-    if (o == -2) return;
-    if (cyclic)
-        o = (o + count) % count;
-    else if (o < 0 || o >= count)
-        o = -1;
-    c[1] = o;
-}
-
-static void signature(const struct afis_template *t, uint64_t *sig, int soft)
-{
-    memset(sig, 0, SIG_WORDS * sizeof *sig);
-    for (int i = 0; i < t->n; i++)
-        for (int j = 0; j < t->n; j++) {
-            if (i == j) continue;
-            double dx = t->m[j].x - t->m[i].x, dy = -(double)(t->m[j].y - t->m[i].y);
-            double d2 = dx * dx + dy * dy;
-            if (d2 < 12 * 12 || d2 >= 75 * 75) continue;
-            double al = mcc_atan2(dy, dx) - t->m[i].angle;
-            al = fmod(al, TWO_PI);
-            if (al < 0) al += TWO_PI;
-            double be = fmod(t->m[j].angle - t->m[i].angle, TWO_PI);
-            if (be < 0) be += TWO_PI;
-            int cd[2], ca[2], cb[2];
-            cell2(sqrt(d2) / 10.0, 8, 0, soft, cd);
-            cell2(al / TWO_PI * 12, 12, 1, soft, ca);
-            cell2(be / TWO_PI * 12, 12, 1, soft, cb);
-            for (int p = 0; p < 2; p++)
-                for (int q = 0; q < 2; q++)
-                    for (int r = 0; r < 2; r++) {
-                        if (cd[p] < 0 || ca[q] < 0 || cb[r] < 0) continue;
-                        uint32_t h = hash3(cd[p], ca[q], cb[r]);
-                        sig[h >> 6] |= 1ull << (h & 63);
-                    }
-        }
-}
-
-void afis_signature(const struct afis_template *t, uint64_t sig[SIG_WORDS])
-{
-    signature(t, sig, 0);
-}
 
 int afis_gallery_create(struct afis_gallery **out)
 {
     struct afis_gallery *g = calloc(1, sizeof *g);
     if (!g) return KT_ENOMEM;
+    if (afis_index_create(&g->ix)) {
+        free(g);
+        return KT_ENOMEM;
+    }
     pthread_rwlock_init(&g->lock, NULL);
     *out = g;
     return 0;
@@ -123,7 +57,7 @@ void afis_gallery_free(struct afis_gallery *g)
     pthread_rwlock_destroy(&g->lock);
     free(g->e);
     free(g->pool);
-    free(g->sig);
+    afis_index_free(g->ix);
     free(g);
 }
 
@@ -142,9 +76,6 @@ static int grow(struct afis_gallery *g, int nmin)
         struct entry *e = realloc(g->e, cap * sizeof *e);
         if (!e) return KT_ENOMEM;
         g->e = e;
-        uint64_t *s = realloc(g->sig, cap * SIG_WORDS * sizeof *s);
-        if (!s) return KT_ENOMEM;
-        g->sig = s;
         g->cap = cap;
     }
     if (g->npool + (size_t)nmin > g->cappool) {
@@ -176,10 +107,20 @@ int afis_gallery_add(struct afis_gallery *g, const char *subject, const struct a
         return kt_fail(KT_EINVAL, "gallery subject must be 1..%d bytes", AFIS_SUBJECT_MAX - 1);
     if (t->finger < 0 || t->finger > 10 || t->n < 0 || t->n > AFIS_MAX_MINUTIAE)
         return kt_fail(KT_EINVAL, "template finger %d with %d minutiae", t->finger, t->n);
-    uint64_t sig[SIG_WORDS];
-    signature(t, sig, 0);
+    /* the index keys are computed outside the lock */
+    struct afis_prepared *p = malloc(sizeof *p);
+    struct afis_index_key *keys = malloc(IX_MAX_KEYS * sizeof *keys);
+    if (!p || !keys) {
+        free(p);
+        free(keys);
+        return KT_ENOMEM;
+    }
+    mcc_points(t, p);
+    int nkeys = afis_index_keys(p, keys);
+    free(p);
     pthread_rwlock_wrlock(&g->lock);
     int removed = 0, rc = grow(g, t->n);
+    if (!rc && g->n >= IX_MAX_ENTRIES) rc = kt_fail(KT_ENOMEM, "gallery full");
     /* replacing an entry in a big gallery would scan it all; the service replaces a
      * person's whole tenprint with afis_gallery_remove() first, so only small galleries
      * (or re-enrolments) pay for this */
@@ -193,10 +134,6 @@ int afis_gallery_add(struct afis_gallery *g, const char *subject, const struct a
         e->finger = (int8_t)t->finger;
         e->n = (uint8_t)t->n;
         e->off = g->npool;
-        int bits = 0;
-        for (int w = 0; w < SIG_WORDS; w++)
-            bits += __builtin_popcountll(sig[w]);
-        e->bits = (uint16_t)bits;
         for (int i = 0; i < t->n; i++) {
             const struct afis_minutia *m = &t->m[i];
             double a = fmod(m->angle, TWO_PI);
@@ -211,13 +148,16 @@ int afis_gallery_add(struct afis_gallery *g, const char *subject, const struct a
                               .a = (uint8_t)((long)lround(a / TWO_PI * 256) & 255),
                               .type = (uint8_t)m->type};
         }
-        memcpy(g->sig + g->n * SIG_WORDS, sig, sizeof sig);
-        for (int b = 0; b < SIG_BITS; b++)
-            g->freq[b] += (uint32_t)(sig[b >> 6] >> (b & 63) & 1);
-        g->n++;
-        g->live++;
+        rc = afis_index_add(g->ix, (uint32_t)g->n, keys, nkeys);
+        if (!rc) {
+            g->n++;
+            g->live++;
+        } else {
+            g->npool -= (size_t)t->n;
+        }
     }
     pthread_rwlock_unlock(&g->lock);
+    free(keys);
     return rc;
 }
 
@@ -255,36 +195,44 @@ struct hit {
 
 struct job {
     const struct afis_gallery *g;
-    const uint64_t *psig;
-    int pbits, finger; /* finger < 0: any */
+    const struct afis_index_key *keys;
+    int nkeys, finger; /* finger < 0: any */
     const struct afis_prepared *probe;
     size_t lo, hi;   /* range of entries (index phase) or of hits (match phase) */
     struct hit *top; /* index phase: this thread's shortlist (min-heap) */
     size_t k, ntop;
+    int rc;
     struct hit *hits; /* match phase: shared list, each thread scores its range */
 };
+
+/* Heap order: lower score first, and at equal scores the later entry (so a shortlist does
+ * not depend on how the threads split the gallery). */
+static int hit_less(struct hit a, struct hit b)
+{
+    return a.score < b.score || (a.score == b.score && a.idx > b.idx);
+}
 
 static void heap_push(struct hit *h, size_t *n, size_t k, struct hit x)
 {
     if (*n < k) {
         size_t i = (*n)++;
-        while (i > 0 && h[(i - 1) / 2].score > x.score) {
+        while (i > 0 && hit_less(x, h[(i - 1) / 2])) {
             h[i] = h[(i - 1) / 2];
             i = (i - 1) / 2;
         }
         h[i] = x;
         return;
     }
-    if (x.score <= h[0].score) return;
+    if (!hit_less(h[0], x)) return;
     size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        float ms = x.score;
-        if (l < *n && h[l].score < ms) {
+        struct hit mh = x;
+        if (l < *n && hit_less(h[l], mh)) {
             m = l;
-            ms = h[l].score;
+            mh = h[l];
         }
-        if (r < *n && h[r].score < ms) m = r;
+        if (r < *n && hit_less(h[r], mh)) m = r;
         if (m == i) break;
         h[i] = h[m];
         i = m;
@@ -292,21 +240,28 @@ static void heap_push(struct hit *h, size_t *n, size_t k, struct hit x)
     h[i] = x;
 }
 
-HOT static void *index_scan(void *arg)
+/* Index phase of one thread: votes for its range of entries, best k into its heap. */
+static void *index_range(void *arg)
 {
     struct job *j = arg;
     const struct afis_gallery *g = j->g;
-    double chance = j->pbits / (double)SIG_BITS;
-    for (size_t i = j->lo; i < j->hi; i++) {
-        const struct entry *e = &g->e[i];
-        if (e->finger < 0 || (j->finger >= 0 && e->finger != j->finger)) continue;
-        const uint64_t *s = g->sig + i * SIG_WORDS;
-        int inter = 0;
-        for (int w = 0; w < SIG_WORDS; w++)
-            inter += __builtin_popcountll(s[w] & j->psig[w]);
-        float sc = (float)((inter - chance * e->bits) / sqrt(e->bits + 1.0));
-        heap_push(j->top, &j->ntop, j->k, (struct hit){sc, (uint32_t)i});
+    enum { CHUNK = 1 << 16 }; /* entries voted at a time: votes stay in cache */
+    uint16_t *votes = malloc((size_t)CHUNK * IX_VOTES_PER_ENTRY * sizeof *votes);
+    if (!votes) {
+        j->rc = KT_ENOMEM;
+        return NULL;
     }
+    for (size_t lo = j->lo; lo < j->hi; lo += CHUNK) {
+        size_t hi = lo + CHUNK < j->hi ? lo + CHUNK : j->hi;
+        afis_index_votes(g->ix, j->keys, j->nkeys, g->live, (uint32_t)lo, (uint32_t)hi, votes);
+        for (size_t i = lo; i < hi; i++) {
+            const struct entry *e = &g->e[i];
+            if (e->finger < 0 || (j->finger >= 0 && e->finger != j->finger)) continue;
+            unsigned r = afis_index_rank(votes + (i - lo) * IX_VOTES_PER_ENTRY);
+            heap_push(j->top, &j->ntop, j->k, (struct hit){(float)r, (uint32_t)i});
+        }
+    }
+    free(votes);
     return NULL;
 }
 
@@ -352,6 +307,46 @@ static void run_threads(int nt, struct job *jobs, void *(*fn)(void *))
     }
 }
 
+/* The index's best k entries for probe (of finger, or any when < 0) into a new *list. */
+static int index_shortlist(const struct afis_gallery *g, const struct afis_template *probe,
+                           int finger, size_t k, int nt, struct hit **list, size_t *nl)
+{
+    struct afis_prepared *pp = malloc(sizeof *pp);
+    struct afis_index_key *keys = malloc(IX_MAX_KEYS * sizeof *keys);
+    struct hit *tops = malloc((size_t)nt * k * sizeof *tops);
+    *list = malloc(k * sizeof **list);
+    int rc = pp && keys && tops && *list ? 0 : KT_ENOMEM;
+    if (!rc) {
+        mcc_points(probe, pp);
+        int nkeys = afis_index_keys(pp, keys);
+        struct job jobs[MAX_THREADS];
+        for (int t = 0; t < nt; t++)
+            jobs[t] = (struct job){.g = g,
+                                   .keys = keys,
+                                   .nkeys = nkeys,
+                                   .finger = finger,
+                                   .lo = g->n * (size_t)t / (size_t)nt,
+                                   .hi = g->n * (size_t)(t + 1) / (size_t)nt,
+                                   .top = tops + (size_t)t * k,
+                                   .k = k};
+        run_threads(nt, jobs, index_range);
+        for (int t = 0; t < nt; t++) {
+            rc = rc ? rc : jobs[t].rc;
+            for (size_t i = 0; i < jobs[t].ntop; i++)
+                heap_push(*list, nl, k, jobs[t].top[i]);
+        }
+    }
+    free(pp);
+    free(keys);
+    free(tops);
+    if (rc) {
+        free(*list);
+        *list = NULL;
+        *nl = 0;
+    }
+    return rc;
+}
+
 /* Scores of one probe finger: the matched entries and their scores into *hits and *nhits. */
 static int search_one(const struct afis_gallery *g, const struct afis_template *probe,
                       const struct afis_search_opts *o, int nt, struct hit **hits, size_t *nhits,
@@ -371,41 +366,8 @@ static int search_one(const struct afis_gallery *g, const struct afis_template *
             if (g->e[i].finger >= 0 && (finger < 0 || g->e[i].finger == finger))
                 list[nl++] = (struct hit){0, (uint32_t)i};
     } else {
-        uint64_t psig[SIG_WORDS];
-        signature(probe, psig, 0);
-        /* features most fingers share (smooth ridge flow makes some pairs common) say
-         * little: the probe leaves out the bits set in over twice the average share */
-        double mean = 0;
-        for (int b = 0; b < SIG_BITS; b++)
-            mean += g->freq[b];
-        mean /= SIG_BITS;
-        for (int b = 0; b < SIG_BITS; b++)
-            if (g->freq[b] > 2 * mean + 1) psig[b >> 6] &= ~(1ull << (b & 63));
-        int pbits = 0;
-        for (int w = 0; w < SIG_WORDS; w++)
-            pbits += __builtin_popcountll(psig[w]);
-        struct job jobs[MAX_THREADS];
-        struct hit *tops = malloc((size_t)nt * k * sizeof *tops);
-        if (!tops) return KT_ENOMEM;
-        for (int t = 0; t < nt; t++)
-            jobs[t] = (struct job){.g = g,
-                                   .psig = psig,
-                                   .pbits = pbits,
-                                   .finger = finger,
-                                   .lo = g->n * (size_t)t / (size_t)nt,
-                                   .hi = g->n * (size_t)(t + 1) / (size_t)nt,
-                                   .top = tops + (size_t)t * k,
-                                   .k = k};
-        run_threads(nt, jobs, index_scan);
-        list = malloc(k * sizeof *list);
-        if (!list) {
-            free(tops);
-            return KT_ENOMEM;
-        }
-        for (int t = 0; t < nt; t++)
-            for (size_t i = 0; i < jobs[t].ntop; i++)
-                heap_push(list, &nl, k, jobs[t].top[i]);
-        free(tops);
+        int rc = index_shortlist(g, probe, finger, k, nt, &list, &nl);
+        if (rc) return rc;
     }
     double t1 = now_ms();
     struct afis_prepared *pp = malloc(sizeof *pp);
@@ -458,6 +420,15 @@ int afis_gallery_search(struct afis_gallery *g, const struct afis_template *prob
     if (stats) memset(stats, 0, sizeof *stats);
     if (nprobes < 1 || nprobes > 20) return kt_fail(KT_EINVAL, "1..20 probe fingers");
     pthread_rwlock_rdlock(&g->lock);
+    /* entries added since the last search are merged into the index first */
+    while (afis_index_pending(g->ix)) {
+        pthread_rwlock_unlock(&g->lock);
+        pthread_rwlock_wrlock(&g->lock);
+        int frc = afis_index_flush(g->ix);
+        pthread_rwlock_unlock(&g->lock);
+        if (frc) return frc;
+        pthread_rwlock_rdlock(&g->lock);
+    }
     /* per subject: the sum over probe fingers of the best score of that finger */
     struct fused *f = NULL;
     size_t nf = 0, capf = 0;

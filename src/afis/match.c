@@ -51,13 +51,36 @@ struct pair {
     uint8_t i, j; /* index in the smaller (s), in the larger (l) template */
 };
 
-static int pair_cmp(const void *a, const void *b)
+/* Sorts pairs by similarity, best first, ties in their order (a stable radix sort on the
+ * float's bits, which order positive floats as integers; qsort's calls cost more than the
+ * sort itself at a few hundred pairs). */
+static void sort_pairs(struct pair *p, int n, struct pair *tmp)
 {
-    float x = ((const struct pair *)a)->sim, y = ((const struct pair *)b)->sim;
-    return x < y ? 1 : x > y ? -1 : 0;
+    struct pair *src = p, *dst = tmp;
+    for (int shift = 0; shift < 32; shift += 8) {
+        int cnt[257] = {0};
+        for (int k = 0; k < n; k++) {
+            uint32_t u;
+            memcpy(&u, &src[k].sim, sizeof u);
+            cnt[(255 - (u >> shift & 255)) + 1]++;
+        }
+        for (int b = 0; b < 256; b++)
+            cnt[b + 1] += cnt[b];
+        for (int k = 0; k < n; k++) {
+            uint32_t u;
+            memcpy(&u, &src[k].sim, sizeof u);
+            dst[cnt[255 - (u >> shift & 255)]++] = src[k];
+        }
+        struct pair *x = src;
+        src = dst;
+        dst = x;
+    }
+    /* four passes: the result is back in p */
 }
 
-/* For each minutia of s, its PER_ROW most similar cylinders in l. */
+/* For each minutia of s, its PER_ROW most similar cylinders in l. A pair is first tested
+ * against the row's current bound by a multiplication (with a margin, so the exact test that
+ * follows decides the ties); only the few that pass pay for a division. */
 HOT static int local_pairs(const struct afis_prepared *s, const struct afis_prepared *l,
                            struct pair *out)
 {
@@ -67,12 +90,16 @@ HOT static int local_pairs(const struct afis_prepared *s, const struct afis_prep
         struct pair best[PER_ROW];
         int nb = 0;
         const uint64_t *ci = s->cyl[i];
+        const int bi = s->bits[i];
+        /* the PER_ROW-th best so far, as a bound that needs no division */
+        float worst = MIN_LOCAL;
         for (int j = 0; j < l->n; j++) {
             const uint64_t *cj = l->cyl[j];
             int inter = __builtin_popcountll(ci[0] & cj[0]) + __builtin_popcountll(ci[1] & cj[1]) +
                         __builtin_popcountll(ci[2] & cj[2]) + __builtin_popcountll(ci[3] & cj[3]);
-            if (!inter) continue;
-            float sim = 2.0f * (float)inter / (float)(s->bits[i] + l->bits[j]);
+            int den = bi + l->bits[j];
+            if (!inter || 2.0f * (float)inter < worst * (float)den * 0.999f) continue;
+            float sim = 2.0f * (float)inter / (float)den;
             if (sim < MIN_LOCAL || l->bits[j] < MCC_MIN_BITS) continue;
             if (nb < PER_ROW) {
                 int k = nb++;
@@ -89,30 +116,48 @@ HOT static int local_pairs(const struct afis_prepared *s, const struct afis_prep
                 }
                 best[k] = (struct pair){sim, (uint8_t)i, (uint8_t)j};
             }
+            if (nb == PER_ROW) worst = best[PER_ROW - 1].sim;
         }
         for (int k = 0; k < nb; k++)
             out[np++] = best[k];
     }
-    qsort(out, (size_t)np, sizeof *out, pair_cmp);
+    struct pair tmp[MAX_PAIRS];
+    sort_pairs(out, np, tmp);
     return np;
 }
 
+/* |a - b| on the circle; a and b within a few turns of each other (no fmod: this is the
+ * consolidation's inner loop). */
 static double angle_diff(double a, double b)
 {
-    double d = fmod(a - b, TWO_PI);
-    if (d < 0) d += TWO_PI;
+    double d = a - b;
+    while (d < 0)
+        d += TWO_PI;
+    while (d >= TWO_PI)
+        d -= TWO_PI;
     return d > PI ? TWO_PI - d : d;
 }
 
-static int inside_hull(const float *hx, const float *hy, int nh, double x, double y)
+/* margin[k] = -8 px × the length of the outline's edge k: a point up to 8 px outside the
+ * outline still counts (minutiae sit near its edge). */
+static void hull_margins(const float *hx, const float *hy, int nh, double *margin)
+{
+    for (int k = 0; k < nh; k++) {
+        int k2 = k + 1 == nh ? 0 : k + 1;
+        double ex = hx[k2] - hx[k], ey = hy[k2] - hy[k];
+        margin[k] = -8.0 * sqrt(ex * ex + ey * ey);
+    }
+}
+
+static int inside_hull(const float *hx, const float *hy, const double *margin, int nh, double x,
+                       double y)
 {
     if (nh < 3) return 1; /* no outline: everything counts */
     for (int k = 0; k < nh; k++) {
         int k2 = k + 1 == nh ? 0 : k + 1;
-        /* a margin of 8 px outside the outline still counts (minutiae sit near its edge) */
         double ex = hx[k2] - hx[k], ey = hy[k2] - hy[k];
         double c = ex * (y - hy[k]) - ey * (x - hx[k]);
-        if (c < -8.0 * sqrt(ex * ex + ey * ey)) return 0;
+        if (c < margin[k]) return 0;
     }
     return 1;
 }
@@ -174,17 +219,24 @@ static double consolidate(const struct afis_prepared *s, const struct afis_prepa
                           const struct tol *t, int *count, uint8_t (*paired)[2])
 {
     uint8_t used_s[AFIS_MAX_MINUTIAE] = {0}, used_l[AFIS_MAX_MINUTIAE] = {0};
+    /* each minutia of s appears in up to PER_ROW pairs: map it and its tolerance once */
+    uint8_t mapped[AFIS_MAX_MINUTIAE] = {0};
+    double mx[AFIS_MAX_MINUTIAE], my[AFIS_MAX_MINUTIAE], mtol2[AFIS_MAX_MINUTIAE];
     double w = 0;
     int k = 0;
     for (int p = 0; p < np; p++) {
         int i = pairs[p].i, j = pairs[p].j;
         if (used_s[i] || used_l[j]) continue;
-        double px = al->c * s->x[i] - al->sn * s->y[i] + al->tx;
-        double py = al->sn * s->x[i] + al->c * s->y[i] + al->ty;
-        double dx = px - l->x[j], dy = py - l->y[j];
-        double ax = s->x[i] - al->ox, ay = s->y[i] - al->oy;
-        double tol = t->px + t->growth * sqrt(ax * ax + ay * ay);
-        if (dx * dx + dy * dy > tol * tol) continue;
+        if (!mapped[i]) {
+            mapped[i] = 1;
+            mx[i] = al->c * s->x[i] - al->sn * s->y[i] + al->tx;
+            my[i] = al->sn * s->x[i] + al->c * s->y[i] + al->ty;
+            double ax = s->x[i] - al->ox, ay = s->y[i] - al->oy;
+            double tol = t->px + t->growth * sqrt(ax * ax + ay * ay);
+            mtol2[i] = tol * tol;
+        }
+        double dx = mx[i] - l->x[j], dy = my[i] - l->y[j];
+        if (dx * dx + dy * dy > mtol2[i]) continue;
         if (angle_diff(s->a[i] + al->rot, l->a[j]) > t->angle) continue;
         used_s[i] = used_l[j] = 1;
         paired[k][0] = (uint8_t)i;
@@ -206,14 +258,17 @@ static void overlap(const struct afis_prepared *s, const struct afis_prepared *l
         hx[k] = (float)(al->c * s->hx[k] - al->sn * s->hy[k] + al->tx);
         hy[k] = (float)(al->sn * s->hx[k] + al->c * s->hy[k] + al->ty);
     }
+    double ml[HULL_MAX], ms[HULL_MAX];
+    hull_margins(l->hx, l->hy, l->nh, ml);
+    hull_margins(hx, hy, s->nh, ms);
     int a = 0, b = 0;
     for (int i = 0; i < s->n; i++) {
         double px = al->c * s->x[i] - al->sn * s->y[i] + al->tx;
         double py = al->sn * s->x[i] + al->c * s->y[i] + al->ty;
-        a += inside_hull(l->hx, l->hy, l->nh, px, py);
+        a += inside_hull(l->hx, l->hy, ml, l->nh, px, py);
     }
     for (int j = 0; j < l->n; j++)
-        b += inside_hull(hx, hy, s->nh, l->x[j], l->y[j]);
+        b += inside_hull(hx, hy, ms, s->nh, l->x[j], l->y[j]);
     *os = a;
     *ol = b;
 }
@@ -260,23 +315,42 @@ static double match(const struct afis_prepared *a, const struct afis_prepared *b
     const struct tol coarse = {TOL_PX, TOL_GROWTH, TOL_ANGLE};
     const struct tol fine = {FINE_PX, FINE_GROWTH, FINE_ANGLE};
     uint8_t paired[AFIS_MAX_MINUTIAE][2];
+    /* the REFINE best anchors by the coarse pairing, with that pairing (slot REFINE is the
+     * scratch one the next anchor is paired into) */
+    uint8_t top_p[REFINE + 1][AFIS_MAX_MINUTIAE][2];
     double top_w[REFINE] = {0};
-    int top_a[REFINE], ntop = 0;
+    int top_a[REFINE], top_k[REFINE], top_slot[REFINE], ntop = 0, scratch = REFINE;
     for (int a0 = 0; a0 < np && a0 < ANCHORS; a0++) {
         struct align al;
         int k;
         align_anchor(s, l, pairs[a0].i, pairs[a0].j, &al);
-        double w = consolidate(s, l, pairs, np, &al, &coarse, &k, paired);
+        double w = consolidate(s, l, pairs, np, &al, &coarse, &k, top_p[scratch]);
         if (k < 2) continue;
-        int q = ntop < REFINE ? ntop++ : REFINE - 1;
-        if (q == REFINE - 1 && ntop == REFINE && w <= top_w[q]) continue;
+        int full = ntop == REFINE;
+        if (full && w <= top_w[REFINE - 1]) continue;
+        /* a full list drops its last entry, whose slot becomes the scratch one */
+        int freed = full ? top_slot[REFINE - 1] : -1;
+        int q = full ? REFINE - 1 : ntop++;
         while (q > 0 && top_w[q - 1] < w) {
             top_w[q] = top_w[q - 1];
             top_a[q] = top_a[q - 1];
+            top_k[q] = top_k[q - 1];
+            top_slot[q] = top_slot[q - 1];
             q--;
         }
         top_w[q] = w;
         top_a[q] = a0;
+        top_k[q] = k;
+        top_slot[q] = scratch;
+        if (freed >= 0) {
+            scratch = freed;
+        } else { /* ntop ≤ REFINE slots are taken: one of the REFINE + 1 is free */
+            int taken[REFINE + 1] = {0};
+            for (int t = 0; t < ntop; t++)
+                taken[top_slot[t]] = 1;
+            for (scratch = 0; taken[scratch]; scratch++)
+                ;
+        }
     }
     double best = 0;
     int best_k = 0, best_a = -1;
@@ -285,7 +359,9 @@ static double match(const struct afis_prepared *a, const struct afis_prepared *b
         struct align al;
         int k;
         align_anchor(s, l, pairs[top_a[q]].i, pairs[top_a[q]].j, &al);
-        double w = consolidate(s, l, pairs, np, &al, &coarse, &k, paired);
+        double w = top_w[q];
+        k = top_k[q];
+        memcpy(paired, top_p[top_slot[q]], sizeof paired[0] * (size_t)k);
         for (int it = 0; it < FIT_ROUNDS; it++) {
             align_fit(s, l, paired, k, &al);
             w = consolidate(s, l, pairs, np, &al, &fine, &k, paired);

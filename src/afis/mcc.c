@@ -22,31 +22,28 @@ double mcc_atan2(double y, double x)
     return r >= TWO_PI ? r - TWO_PI : r;
 }
 
-static void set_bit(uint64_t *cyl, int ring, int sector, int dir)
+/* The cell index along one axis and, within `soft` of a cell's edge, the neighbouring one
+ * (-1 if none; with `legacy`, on a cyclic axis the last cell instead of none). */
+static void cells(double pos, int count, int cyclic, double soft, int legacy, int *c)
 {
-    int bit = (ring * MCC_SECTORS + sector) * MCC_DIRS + dir;
-    cyl[bit >> 6] |= 1ull << (bit & 63);
+    int k = (int)pos;
+    double f = pos - k;
+    if (k >= count) k = cyclic ? k - count : count - 1;
+    c[0] = k;
+    c[1] = -1;
+    int near = f < soft || f > 1 - soft;
+    if (f < soft)
+        c[1] = k - 1;
+    else if (f > 1 - soft)
+        c[1] = k + 1;
+    if (c[1] < 0 || c[1] >= count) c[1] = cyclic && (near || legacy) ? (c[1] + count) % count : -1;
 }
 
-/* The cell index along one axis and, near a boundary, the neighbouring one (-1 if none). */
-static void cells(double pos, int count, int cyclic, int *c0, int *c1)
+int mcc_grid_cylinder(const struct afis_prepared *p, int i, const struct mcc_grid *g, uint64_t *cyl)
 {
-    int c = (int)pos;
-    double f = pos - c;
-    if (c >= count) c = cyclic ? c - count : count - 1;
-    *c0 = c;
-    *c1 = -1;
-    if (f < 0.25)
-        *c1 = c - 1;
-    else if (f > 0.75)
-        *c1 = c + 1;
-    if (*c1 < 0 || *c1 >= count) *c1 = cyclic ? (*c1 + count) % count : -1;
-}
-
-static void cylinder(const struct afis_prepared *p, int i, uint64_t *cyl)
-{
-    const double rmax = MCC_RINGS * MCC_RING_PX;
-    memset(cyl, 0, MCC_WORDS * sizeof *cyl);
+    const double rmax = g->rings * g->ring_px;
+    int words = (g->rings * g->sectors * g->dirs + 63) / 64;
+    memset(cyl, 0, (size_t)words * sizeof *cyl);
     for (int j = 0; j < p->n; j++) {
         if (j == i) continue;
         double dx = p->x[j] - p->x[i], dy = p->y[j] - p->y[i];
@@ -57,14 +54,21 @@ static void cylinder(const struct afis_prepared *p, int i, uint64_t *cyl)
         double psi = p->a[j] - p->a[i];
         if (psi < 0) psi += TWO_PI;
         int r[2], s[2], d[2];
-        cells(sqrt(d2) / MCC_RING_PX, MCC_RINGS, 0, &r[0], &r[1]);
-        cells(phi / TWO_PI * MCC_SECTORS, MCC_SECTORS, 1, &s[0], &s[1]);
-        cells(psi / TWO_PI * MCC_DIRS, MCC_DIRS, 1, &d[0], &d[1]);
+        cells(sqrt(d2) / g->ring_px, g->rings, 0, g->soft, g->legacy, r);
+        cells(phi / TWO_PI * g->sectors, g->sectors, 1, g->soft, g->legacy, s);
+        cells(psi / TWO_PI * g->dirs, g->dirs, 1, g->soft, g->legacy, d);
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < 2; b++)
                 for (int c = 0; c < 2; c++)
-                    if (r[a] >= 0 && s[b] >= 0 && d[c] >= 0) set_bit(cyl, r[a], s[b], d[c]);
+                    if (r[a] >= 0 && s[b] >= 0 && d[c] >= 0) {
+                        int bit = (r[a] * g->sectors + s[b]) * g->dirs + d[c];
+                        cyl[bit >> 6] |= 1ull << (bit & 63);
+                    }
     }
+    int bits = 0;
+    for (int w = 0; w < words; w++)
+        bits += __builtin_popcountll(cyl[w]);
+    return bits;
 }
 
 static double cross(double ox, double oy, double ax, double ay, double bx, double by)
@@ -112,7 +116,7 @@ static void hull(struct afis_prepared *p)
     }
 }
 
-void mcc_prepare(const struct afis_template *t, struct afis_prepared *p)
+void mcc_points(const struct afis_template *t, struct afis_prepared *p)
 {
     int n = t->n < 0 ? 0 : t->n > AFIS_MAX_MINUTIAE ? AFIS_MAX_MINUTIAE : t->n;
     p->n = n;
@@ -125,11 +129,15 @@ void mcc_prepare(const struct afis_template *t, struct afis_prepared *p)
         p->a[i] = (float)(a < 0 ? a + TWO_PI : a);
         p->t[i] = (uint8_t)t->m[i].type;
     }
+}
+
+void mcc_prepare(const struct afis_template *t, struct afis_prepared *p)
+{
+    mcc_points(t, p);
+    int n = p->n;
+    static const struct mcc_grid grid = {MCC_RINGS, MCC_SECTORS, MCC_DIRS, MCC_RING_PX, 0.25, 1};
     for (int i = 0; i < n; i++) {
-        cylinder(p, i, p->cyl[i]);
-        int b = 0;
-        for (int w = 0; w < MCC_WORDS; w++)
-            b += __builtin_popcountll(p->cyl[i][w]);
+        int b = mcc_grid_cylinder(p, i, &grid, p->cyl[i]);
         p->bits[i] = (uint8_t)(b > 255 ? 255 : b);
     }
     hull(p);
