@@ -4,7 +4,6 @@
  * to the day of the load (so a fresh demo always has valid, expired and suspended cards).
  * Numbers are unique without the store: commission = the i mod 51-th code, year and serial
  * from i / 51, serials from 600000 up (live issues count from 1, see lic_next_serial()). */
-#include "base/buf.h"
 #include "base/err.h"
 #include "base/jtime.h"
 #include "base/kana.h"
@@ -17,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 250        /* holders per multi-row INSERT */
-#define TX_HOLDERS 10000 /* holders per transaction */
+#define BATCH 1000       /* holders generated, then written together (store_insert_rows) */
+#define TX_HOLDERS 10000 /* holders per transaction, but see licence_bulk_load() */
 #define DEMO_SERIAL_BASE 600000
 
 static const int codes[] = {10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 25, 30, 40, 41, 42, 43, 44,
@@ -196,25 +195,29 @@ static void gen(uint64_t seed, uint32_t i, long today, struct row *w)
     }
 }
 
-/* Appends "(?, …, ?)" groups for rows rows of cols columns. */
-static char *values_sql(const char *head, int cols, size_t rows)
-{
-    struct kt_buf b;
-    kt_buf_init(&b, 1 << 20);
-    kt_buf_puts(&b, head);
-    for (size_t r = 0; r < rows; r++) {
-        kt_buf_puts(&b, r ? ",(" : " VALUES (");
-        for (int c = 0; c < cols; c++)
-            kt_buf_puts(&b, c ? ",?" : "?");
-        kt_buf_puts(&b, ")");
-    }
-    return kt_buf_take(&b, NULL);
-}
+static const char *const HOLDER_COLS[] = {
+    "id",         "name_kanji", "name_kana",  "name_romaji",  "phon_key",
+    "kanji_key",  "birth_date", "address",    "photo_sha256", "disqualified_until",
+    "created_at", "created_by", "updated_at", "version"};
+static const char *const LICENCE_COLS[] = {
+    "number",     "holder_id",  "status", "first_licensed", "issued_on",
+    "expires_on", "category",   "band",   "conditions",     "suspended_until",
+    "created_at", "updated_at", "version"};
+static const char *const CLASS_COLS[] = {"holder_id", "class", "acquired_on"};
+static const char *const EVENT_COLS[] = {"holder_id", "type",        "day",         "code",
+                                         "points",    "revocation",  "days",        "end_day",
+                                         "number",    "recorded_by", "recorded_at", "years"};
+#define NCOLS(a) ((int)(sizeof a / sizeof a[0]))
+
+/* The tables a load writes. */
+static const char *const TABLES[] = {"licence_holders", "licence_classes", "licence_events",
+                                     "licences", NULL};
 
 static int insert_batch(struct store_conn *c, struct row *w, size_t n, const char *actor,
                         const char *now)
 {
-    const char **p = malloc(n * 16 * sizeof *p);
+    /* at most two classes and two events a holder */
+    const char **p = malloc(n * 2 * (size_t)NCOLS(EVENT_COLS) * sizeof *p);
     if (!p) return KT_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -233,16 +236,11 @@ static int insert_batch(struct store_conn *c, struct row *w, size_t n, const cha
                            now,
                            "1"};
         memcpy(p + k, v, sizeof v);
-        k += 14;
+        k += NCOLS(HOLDER_COLS);
     }
-    char *sql = values_sql("INSERT INTO licence_holders (id, name_kanji, name_kana, name_romaji,"
-                           " phon_key, kanji_key, birth_date, address, photo_sha256,"
-                           " disqualified_until, created_at, created_by, updated_at, version)",
-                           14, n);
-    long rc = sql ? store_exec(c, sql, (int)k, p, NULL) : KT_ENOMEM;
-    free(sql);
+    int rc = store_insert_rows(c, "licence_holders", HOLDER_COLS, NCOLS(HOLDER_COLS), n, p);
     k = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i++) {
+    for (size_t i = 0; !rc && i < n; i++) {
         const char *v[] = {w[i].number,
                            w[i].id,
                            w[i].status,
@@ -257,32 +255,22 @@ static int insert_batch(struct store_conn *c, struct row *w, size_t n, const cha
                            now,
                            "1"};
         memcpy(p + k, v, sizeof v);
-        k += 13;
+        k += NCOLS(LICENCE_COLS);
     }
-    if (rc >= 0) {
-        sql = values_sql("INSERT INTO licences (number, holder_id, status, first_licensed,"
-                         " issued_on, expires_on, category, band, conditions, suspended_until,"
-                         " created_at, updated_at, version)",
-                         13, n);
-        rc = sql ? store_exec(c, sql, (int)k, p, NULL) : KT_ENOMEM;
-        free(sql);
-    }
+    if (!rc) rc = store_insert_rows(c, "licences", LICENCE_COLS, NCOLS(LICENCE_COLS), n, p);
     k = 0;
     size_t rows = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i++)
+    for (size_t i = 0; !rc && i < n; i++)
         for (int j = 0; j < w[i].ncls; j++) {
             p[k++] = w[i].id;
             p[k++] = w[i].cls[j];
             p[k++] = w[i].acquired[j];
             rows++;
         }
-    if (rc >= 0 && rows) {
-        sql = values_sql("INSERT INTO licence_classes (holder_id, class, acquired_on)", 3, rows);
-        rc = sql ? store_exec(c, sql, (int)k, p, NULL) : KT_ENOMEM;
-        free(sql);
-    }
+    if (!rc && rows)
+        rc = store_insert_rows(c, "licence_classes", CLASS_COLS, NCOLS(CLASS_COLS), rows, p);
     k = rows = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i++)
+    for (size_t i = 0; !rc && i < n; i++)
         for (int j = 0; j < w[i].nev; j++) {
             const char *v[] = {w[i].id,
                                w[i].ev_type[j],
@@ -294,25 +282,25 @@ static int insert_batch(struct store_conn *c, struct row *w, size_t n, const cha
                                w[i].ev_end[j][0] ? w[i].ev_end[j] : NULL,
                                w[i].number,
                                actor,
-                               now};
+                               now,
+                               "0"}; /* years: 0 for generated events */
             memcpy(p + k, v, sizeof v);
-            k += 11;
+            k += NCOLS(EVENT_COLS);
             rows++;
         }
-    if (rc >= 0 && rows) {
-        /* years is 0 for generated events: written as a constant */
-        struct kt_buf b;
-        kt_buf_init(&b, 1 << 20);
-        kt_buf_puts(&b, "INSERT INTO licence_events (holder_id, type, day, code, points,"
-                        " revocation, days, end_day, number, recorded_by, recorded_at, years)");
-        for (size_t r = 0; r < rows; r++)
-            kt_buf_puts(&b, r ? ",(?,?,?,?,?,?,?,?,?,?,?,0)" : " VALUES (?,?,?,?,?,?,?,?,?,?,?,0)");
-        sql = kt_buf_take(&b, NULL);
-        rc = sql ? store_exec(c, sql, (int)k, p, NULL) : KT_ENOMEM;
-        free(sql);
-    }
+    if (!rc && rows)
+        rc = store_insert_rows(c, "licence_events", EVENT_COLS, NCOLS(EVENT_COLS), rows, p);
     free(p);
-    return rc < 0 ? (int)rc : 0;
+    return rc;
+}
+
+/* 1 if the store holds no licence holder yet, 0 if it does, or a KT_E* code. */
+static int registry_empty(struct store_conn *c)
+{
+    struct store_rows *rows = NULL;
+    long n = store_exec(c, "SELECT 1 FROM licence_holders LIMIT 1", 0, NULL, &rows);
+    store_rows_free(rows);
+    return n < 0 ? (int)n : n == 0;
 }
 
 int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t seed, uint32_t first,
@@ -325,11 +313,18 @@ int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t see
     long today = lic_today();
     struct store_conn *c;
     store_get(l->st, &c);
+    /* PostgreSQL into an empty registry: the whole load is one transaction with the tables'
+     * indexes and constraints built once at its end (store_bulk_begin), all or nothing. */
+    int whole = store_kind(l->st) == STORE_POSTGRES ? registry_empty(c) : 0;
+    if (whole < 0) rc = whole;
+    uint32_t per_tx = whole ? n : TX_HOLDERS;
     for (uint32_t done = 0; done < n && !rc;) {
-        uint32_t tx = n - done < TX_HOLDERS ? n - done : TX_HOLDERS;
+        uint32_t tx = n - done < per_tx ? n - done : per_tx;
         if ((rc = audit_tx_begin(l->au, c))) break;
+        struct store_bulk *bulk = NULL;
         long id0;
-        rc = lic_next_holder_ids(c, tx, &id0);
+        if (!(whole && (rc = store_bulk_begin(c, TABLES, &bulk))))
+            rc = lic_next_holder_ids(c, tx, &id0);
         char now[32];
         jtime_format_utc(jtime_now_ms(), now, sizeof now);
         for (uint32_t b = 0; b < tx && !rc; b += BATCH) {
@@ -340,6 +335,14 @@ int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t see
             }
             rc = insert_batch(c, w, m, u->name, now);
         }
+        if (!rc && bulk) {
+            int64_t t0 = jtime_now_ms();
+            rc = store_bulk_end(c, bulk);
+            bulk = NULL;
+            kt_log_info("licence: bulk load of %u holders: indexes and constraints rebuilt in"
+                        " %lld ms",
+                        tx, (long long)(jtime_now_ms() - t0));
+        }
         if (!rc) {
             char detail[128];
             snprintf(detail, sizeof detail, "{\"count\":%u,\"first\":%u,\"seed\":%llu}", tx,
@@ -348,6 +351,7 @@ int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t see
             rc = audit_append(l->au, c, u, &e, NULL);
         }
         rc = audit_tx_finish(l->au, c, rc);
+        store_bulk_free(bulk);
         done += tx;
     }
     store_put(l->st, c);

@@ -146,8 +146,7 @@ int licence_assessment_get(struct licence *l, const struct auth_user *u, const c
     struct store_conn *c;
     store_get(l->st, &c);
     struct licence_assessment a;
-    rc = holder_exists(c, holder);
-    if (!rc) rc = assess(c, holder, &a);
+    rc = assess(c, holder, &a); /* KT_ENOTFOUND if there is no such holder */
     store_put(l->st, c);
     if (rc) return rc;
     json_t *o = assessment_json(&a);

@@ -62,7 +62,8 @@ int lic_current(struct store_conn *c, const char *holder, struct lic_row *out);
 int lic_load_number(struct store_conn *c, const char *number, struct lic_row *out);
 /* The holder's row as JSON (new reference); KT_ENOTFOUND. */
 int lic_holder_load(struct store_conn *c, const char *id, json_t **out);
-/* The holder's violations, accidents and dispositions (malloc'd array; caller frees). */
+/* The holder's violations, accidents and dispositions (malloc'd array; caller frees), in one
+ * query; KT_ENOTFOUND if there is no such holder. */
 int lic_events_load(struct store_conn *c, const char *holder, struct licence_event **ev, size_t *n);
 /* The holder's classes. */
 int lic_classes_load(struct store_conn *c, const char *holder, struct licence_class_grant *g,

@@ -271,11 +271,18 @@ int lic_events_load(struct store_conn *c, const char *holder, struct licence_eve
 {
     struct store_rows *rows = NULL;
     const char *p[] = {holder};
+    /* joined to the holder so that one round trip also tells "no such holder" (no row) from
+     * "no events" (one row of NULLs) */
     long n = store_exec(c,
-                        "SELECT type, day, code, points, revocation, days, end_day"
-                        " FROM licence_events WHERE holder_id = ? ORDER BY day, id",
+                        "SELECT e.type, e.day, e.code, e.points, e.revocation, e.days, e.end_day"
+                        " FROM licence_holders h LEFT JOIN licence_events e ON e.holder_id = h.id"
+                        " WHERE h.id = ? ORDER BY e.day, e.id",
                         1, p, &rows);
     if (n < 0) return (int)n;
+    if (n == 0) {
+        store_rows_free(rows);
+        return kt_fail(KT_ENOTFOUND, "no holder %.16s", holder);
+    }
     *ev = calloc((size_t)n + 1, sizeof **ev);
     if (!*ev) {
         store_rows_free(rows);
@@ -285,6 +292,7 @@ int lic_events_load(struct store_conn *c, const char *holder, struct licence_eve
     for (long i = 0; i < n; i++) {
         struct licence_event *e = &(*ev)[k];
         const char *type = store_rows_get(rows, (size_t)i, 0);
+        if (!type) continue; /* the holder has no events */
         e->type = strcmp(type, "accident") == 0      ? LICENCE_EV_ACCIDENT
                   : strcmp(type, "disposition") == 0 ? LICENCE_EV_DISPOSITION
                                                      : LICENCE_EV_VIOLATION;

@@ -51,6 +51,48 @@ long store_exec(struct store_conn *c, const char *sql, int n, const char *const 
 /* Advances the id counter type (a row of id_counters) by one inside the open transaction and
  * writes the new value to *out (>= 1). KT_ESTORE if the counter is missing. */
 int store_counter_next(struct store_conn *c, const char *type, long *out);
+/* One statement of store_exec_tx(): SQL with n `?` parameters, as for store_exec(). */
+struct store_stmt {
+    const char *sql;
+    int n;
+    const char *const *params;
+};
+
+/* Runs the statements as one transaction (BEGIN, each in order, COMMIT), outside any
+ * transaction of the caller's. On PostgreSQL all of it is one round trip (libpq pipeline
+ * mode): what makes a batch of small writes cheap when each would otherwise wait for the
+ * server. Results are not returned. Returns 0 once committed, or the first failure's KT_E*
+ * code (KT_ECONFLICT for a unique or foreign-key violation) with nothing written and the
+ * connection outside any transaction. */
+int store_exec_tx(struct store_conn *c, const struct store_stmt *stmts, size_t n);
+
+/* Appends nrows rows to table, inside the caller's transaction: cells holds nrows * ncols text
+ * values, row-major (NULL = SQL NULL); cols names the ncols columns. PostgreSQL streams them
+ * with COPY FROM STDIN; SQLite runs multi-row INSERTs. Returns 0 or a KT_E* code (KT_ECONFLICT
+ * for a unique or foreign-key violation); on failure the transaction must be rolled back. */
+int store_insert_rows(struct store_conn *c, const char *table, const char *const *cols, int ncols,
+                      size_t nrows, const char *const *cells);
+
+/* head followed by rows groups of cols `?` placeholders, "(?,?),(?,?)…", for multi-row
+ * INSERTs. malloc'd (caller frees); NULL if out of memory. */
+char *store_values_sql(const char *head, int cols, size_t rows);
+
+/* A large load's saved indexes and constraints (see store_bulk_begin). */
+struct store_bulk;
+
+/* Prepares tables (a NULL-terminated list) for a large load inside the caller's transaction.
+ * On PostgreSQL their indexes and their primary-key, unique and foreign-key constraints (and
+ * foreign keys of other tables that point at them) are dropped, to be built once each by
+ * store_bulk_end() instead of row by row; other sessions touching the tables wait for the
+ * transaction. On SQLite nothing changes. On success *out (never NULL) must go to
+ * store_bulk_end() or, if the load fails, store_bulk_free() after the rollback (which restores
+ * everything). Returns 0 or a KT_E* code. */
+int store_bulk_begin(struct store_conn *c, const char *const *tables, struct store_bulk **out);
+/* Rebuilds what store_bulk_begin() dropped, checking the constraints against the loaded rows
+ * (a duplicate key or dangling reference fails here: roll back), refreshes the planner's
+ * statistics for the tables, and frees b. Returns 0 or a KT_E* code. */
+int store_bulk_end(struct store_conn *c, struct store_bulk *b);
+void store_bulk_free(struct store_bulk *b);
 
 /* Runs several ';'-separated statements without parameters (migrations, setup). */
 int store_exec_script(struct store_conn *c, const char *sql);

@@ -28,6 +28,13 @@ struct store_backend {
                  struct store_rows **rows);
     int (*exec_script)(void *conn, const char *sql);
     int (*lock_chain)(void *conn);
+    /* Optional (NULL: store.c runs the statements one by one, or as multi-row INSERTs). */
+    int (*exec_tx)(void *conn, const struct store_stmt *stmts, size_t n);
+    int (*insert_rows)(void *conn, const char *table, const char *const *cols, int ncols,
+                       size_t nrows, const char *const *cells);
+    /* Optional: writes the SQL that drops the tables' indexes and constraints into *drop and
+     * the SQL that rebuilds them into *restore (both malloc'd scripts). */
+    int (*bulk_scripts)(void *conn, const char *const *tables, char **drop, char **restore);
     const char *begin_sql; /* "BEGIN IMMEDIATE" or "BEGIN" */
 };
 

@@ -5,10 +5,13 @@
  * a per-connection cache of named prepared statements: a cached plan whose result columns change
  * after a migration on another pooled connection fails with "cached plan must not change result
  * type", and that failure would abort the caller's transaction, so the saving is not worth it.
+ * store_exec_tx() sends a whole transaction in libpq's pipeline mode (one round trip: the
+ * audit writer's batches), and store_insert_rows() streams rows with COPY FROM STDIN.
  *
  * Error messages never carry parameter values: only the primary message and the SQLSTATE are
  * reported (the DETAIL of a unique violation quotes the key), and for data exceptions (class 22,
  * e.g. `invalid input syntax for type integer: "..."`) the quoted value is cut off. */
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "store/store_internal.h"
@@ -396,11 +399,222 @@ static int pg_lock_chain(void *impl)
     return rc < 0 ? (int)rc : 0;
 }
 
+/* Reads a pipeline's results up to its sync point; the first failure's code is kept. */
+static int pipeline_drain(struct pg_conn *c, size_t queries)
+{
+    int rc = 0;
+    size_t nulls = 0;
+    for (;;) {
+        PGresult *res = PQgetResult(c->pg);
+        if (!res) {
+            /* each query's results end with a NULL; more than one per query is a broken link */
+            if (PQstatus(c->pg) != CONNECTION_OK || ++nulls > queries + 1) {
+                if (!rc) rc = fail_conn(c->pg, "pipeline");
+                break;
+            }
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY &&
+            st != PGRES_PIPELINE_ABORTED && !rc)
+            rc = fail_result(c->pg, res);
+        PQclear(res);
+    }
+    return rc;
+}
+
+/* BEGIN, the statements and COMMIT go out together and their results are read after: one
+ * round trip. A failed statement makes the server skip the rest up to the sync point, COMMIT
+ * included; the transaction it leaves open and aborted is rolled back here. */
+static int pg_exec_tx(void *impl, const struct store_stmt *stmts, size_t n)
+{
+    struct pg_conn *c = impl;
+    int rc = ensure_connected(c);
+    if (rc) return rc;
+    if (c->tx_lost || c->in_tx)
+        return kt_fail(KT_EINTERNAL, "store: pipelined transaction inside a transaction");
+    char **texts = calloc(n ? n : 1, sizeof *texts);
+    if (!texts) return KT_ENOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int found = 0;
+        if (stmts[i].n < 0 || stmts[i].n > PG_MAX_PARAMS)
+            rc = kt_fail(KT_EINVAL, "store: %d parameters", stmts[i].n);
+        else if (!(texts[i] = rewrite_placeholders(stmts[i].sql, &found)))
+            rc = KT_ENOMEM;
+        else if (found != stmts[i].n)
+            rc = kt_fail(KT_EINTERNAL, "store: statement wants %d parameters, got %d", found,
+                         stmts[i].n);
+    }
+    if (!rc && PQenterPipelineMode(c->pg) != 1) rc = fail_conn(c->pg, "pipeline mode");
+    if (!rc) {
+        int sent = PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+        for (size_t i = 0; i < n && sent; i++)
+            sent = PQsendQueryParams(c->pg, texts[i], stmts[i].n, NULL, stmts[i].params, NULL, NULL,
+                                     0);
+        sent = sent && PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+        if (!PQpipelineSync(c->pg) || !sent) rc = fail_conn(c->pg, "pipeline");
+        int drc = pipeline_drain(c, n + 2);
+        if (!rc) rc = drc;
+        PQexitPipelineMode(c->pg);
+        note_tx_state(c);
+        if (c->in_tx && PQstatus(c->pg) == CONNECTION_OK) {
+            PQclear(PQexec(c->pg, "ROLLBACK"));
+            note_tx_state(c);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    return rc;
+}
+
+/* COPY's text format: backslash escapes for the separators and the backslash, \N for NULL. */
+static size_t copy_escape(char *o, const char *v)
+{
+    if (!v) {
+        memcpy(o, "\\N", 2);
+        return 2;
+    }
+    size_t k = 0;
+    for (; *v; v++) {
+        char e = *v == '\\' ? '\\' : *v == '\t' ? 't' : *v == '\n' ? 'n' : *v == '\r' ? 'r' : 0;
+        if (e) {
+            o[k++] = '\\';
+            o[k++] = e;
+        } else {
+            o[k++] = *v;
+        }
+    }
+    return k;
+}
+
+#define COPY_CHUNK (256 * 1024)
+
+static int pg_insert_rows(void *impl, const char *table, const char *const *cols, int ncols,
+                          size_t nrows, const char *const *cells)
+{
+    struct pg_conn *c = impl;
+    int rc = ensure_connected(c);
+    if (rc) return rc;
+    if (c->tx_lost) return kt_fail(KT_ESTORE, "store: connection lost inside a transaction");
+    char sql[1024];
+    int w = snprintf(sql, sizeof sql, "COPY %s (", table);
+    for (int j = 0; j < ncols && w > 0 && (size_t)w < sizeof sql; j++)
+        w += snprintf(sql + w, sizeof sql - (size_t)w, "%s%s", j ? ", " : "", cols[j]);
+    if (w < 0 || (size_t)w + 20 >= sizeof sql)
+        return kt_fail(KT_EINVAL, "store: column list for %s too long", table);
+    snprintf(sql + w, sizeof sql - (size_t)w, ") FROM STDIN");
+    PGresult *res = PQexec(c->pg, sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        rc = fail_result(c->pg, res);
+        PQclear(res);
+        note_tx_state(c);
+        return rc;
+    }
+    PQclear(res);
+    char *buf = malloc(COPY_CHUNK);
+    size_t used = 0;
+    const char *abort_msg = buf ? NULL : "out of memory";
+    for (size_t i = 0; i < nrows && !abort_msg; i++) {
+        for (int j = 0; j < ncols && !abort_msg; j++) {
+            const char *v = cells[i * (size_t)ncols + (size_t)j];
+            size_t need = (v ? 2 * strlen(v) : 2) + 1; /* worst case: every byte escaped */
+            if (need > COPY_CHUNK) {
+                abort_msg = "value too long";
+                break;
+            }
+            if (used + need > COPY_CHUNK) {
+                if (PQputCopyData(c->pg, buf, (int)used) != 1) abort_msg = "connection lost";
+                used = 0;
+            }
+            used += copy_escape(buf + used, v);
+            buf[used++] = j + 1 < ncols ? '\t' : '\n';
+        }
+    }
+    if (!abort_msg && used && PQputCopyData(c->pg, buf, (int)used) != 1)
+        abort_msg = "connection lost";
+    free(buf);
+    if (PQputCopyEnd(c->pg, abort_msg) != 1)
+        rc = fail_conn(c->pg, "copy");
+    else if (abort_msg)
+        rc = kt_fail(KT_ESTORE, "store: copy into %s: %s", table, abort_msg);
+    while ((res = PQgetResult(c->pg))) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && !rc) rc = fail_result(c->pg, res);
+        PQclear(res);
+    }
+    note_tx_state(c);
+    return rc;
+}
+
+/* Definitions to drop (ord 1..3) and rebuild (ord 3..1): foreign keys of and to the tables,
+ * their plain indexes, their primary-key and unique constraints. */
+static const char BULK_DEFS_SQL[] =
+    "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace"
+    "  WHERE s.nspname = current_schema() AND c.relname = ANY (string_to_array(?, ',')))"
+    " SELECT 1, format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),"
+    "  format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,"
+    "         pg_get_constraintdef(oid))"
+    " FROM pg_constraint WHERE contype = 'f'"
+    "  AND (conrelid IN (SELECT oid FROM t) OR confrelid IN (SELECT oid FROM t))"
+    " UNION ALL"
+    " SELECT 2, format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)"
+    " FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM t) AND NOT EXISTS"
+    "  (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid"
+    "   AND k.contype IN ('p', 'u', 'x'))"
+    " UNION ALL"
+    " SELECT 3, format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),"
+    "  format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,"
+    "         pg_get_constraintdef(oid))"
+    " FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid IN (SELECT oid FROM t)"
+    " ORDER BY 1, 2";
+
+/* Memory for the rebuild's sorts, for this transaction only (the default is 64 MB). */
+#define BULK_SORT_MEM "SET LOCAL maintenance_work_mem = '512MB';"
+
+static int pg_bulk_scripts(void *impl, const char *const *tables, char **drop, char **restore)
+{
+    struct kt_buf names, d, r;
+    kt_buf_init(&names, 4096);
+    for (size_t i = 0; tables[i]; i++)
+        kt_buf_printf(&names, "%s%s", i ? "," : "", tables[i]);
+    char *list = kt_buf_take(&names, NULL);
+    if (!list) return KT_ENOMEM;
+    const char *p[] = {list};
+    struct store_rows *rows = NULL;
+    long n = pg_exec(impl, BULK_DEFS_SQL, 1, p, &rows);
+    free(list);
+    if (n < 0) return (int)n;
+    kt_buf_init(&d, 1 << 20);
+    kt_buf_init(&r, 1 << 20);
+    kt_buf_puts(&r, BULK_SORT_MEM);
+    for (long i = 0; i < n; i++)
+        kt_buf_printf(&d, "%s;", store_rows_get(rows, (size_t)i, 1));
+    for (long i = n - 1; i >= 0; i--)
+        kt_buf_printf(&r, "%s;", store_rows_get(rows, (size_t)i, 2));
+    for (size_t i = 0; tables[i]; i++)
+        kt_buf_printf(&r, "ANALYZE %s;", tables[i]);
+    store_rows_free(rows);
+    *drop = kt_buf_take(&d, NULL);
+    *restore = kt_buf_take(&r, NULL);
+    if (*drop && *restore) return 0;
+    free(*drop);
+    free(*restore);
+    *drop = *restore = NULL;
+    return KT_ENOMEM;
+}
+
 const struct store_backend store_pg_backend = {
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .exec = pg_exec,
     .exec_script = pg_exec_script,
     .lock_chain = pg_lock_chain,
+    .exec_tx = pg_exec_tx,
+    .insert_rows = pg_insert_rows,
+    .bulk_scripts = pg_bulk_scripts,
     .begin_sql = "BEGIN",
 };

@@ -312,6 +312,130 @@ static void t_pg_recovery(struct store *st, enum store_kind kind)
     store_put(st, a);
 }
 
+static void t_exec_tx(struct store *st, enum store_kind kind)
+{
+    (void)kind;
+    struct store_conn *c;
+    store_get(st, &c);
+    const char *a[] = {"hotel", "one"}, *b[] = {"india", NULL}, *dup[] = {"hotel", "two"};
+    struct store_stmt ok[] = {{"INSERT INTO person (name, note) VALUES (?, ?)", 2, a},
+                              {"INSERT INTO person (name, note) VALUES (?, ?)", 2, b}};
+    CHECK(store_exec_tx(c, ok, 2) == 0, "two statements committed together: %s", kt_errmsg());
+    CHECK(count_named(st, "hotel") == 1 && count_named(st, "india") == 1, "both written");
+    const char *j[] = {"juliett", NULL};
+    struct store_stmt bad[] = {{"INSERT INTO person (name, note) VALUES (?, ?)", 2, j},
+                               {"INSERT INTO person (name, note) VALUES (?, ?)", 2, dup},
+                               {"UPDATE person SET note = 'x' WHERE name = 'india'", 0, NULL}};
+    int rc = store_exec_tx(c, bad, 3);
+    CHECK(rc == KT_ECONFLICT, "a duplicate in the middle fails the whole: %d %s", rc, kt_errmsg());
+    CHECK(count_named(st, "juliett") == 0, "nothing before the failure is written");
+    struct store_rows *r = NULL;
+    CHECK(store_exec(c, "SELECT note FROM person WHERE name = 'india'", 0, NULL, &r) == 1 &&
+              store_rows_get(r, 0, 0) == NULL,
+          "nothing after the failure is written, and the connection is usable");
+    store_rows_free(r);
+    CHECK(store_begin(c) == 0, "the connection is outside any transaction: %s", kt_errmsg());
+    CHECK(store_exec_tx(c, ok, 1) == KT_EINTERNAL, "refused inside the caller's transaction");
+    CHECK(store_rollback(c) == 0, "rollback");
+    store_put(st, c);
+}
+
+/* Values that COPY's text format must escape, and ones it must leave alone. */
+static const char *const awkward[] = {"tab\there",    "new\nline", "back\\slash", "cr\rlf",
+                                      "\\N",          "\\.",       "名前 ナマエ", "",
+                                      "trailing\\\\", "a\t\\t\\n"};
+#define NAWKWARD (sizeof awkward / sizeof awkward[0])
+
+static void t_insert_rows(struct store *st, enum store_kind kind)
+{
+    (void)kind;
+    enum { ROWS = 600 }; /* several multi-row INSERTs on SQLite */
+    static char names[ROWS][24];
+    static const char *cells[ROWS * 2];
+    for (size_t i = 0; i < ROWS; i++) {
+        snprintf(names[i], sizeof names[i], "bulk-%04zu", i);
+        cells[2 * i] = names[i];
+        cells[2 * i + 1] = i % 7 == 3 ? NULL : awkward[i % NAWKWARD];
+    }
+    static const char *const cols[] = {"name", "note"};
+    struct store_conn *c;
+    store_get(st, &c);
+    CHECK(store_begin(c) == 0, "begin");
+    int rc = store_insert_rows(c, "person", cols, 2, ROWS, cells);
+    CHECK(rc == 0, "rows appended: %s", kt_errmsg());
+    CHECK(store_commit(c) == 0, "commit");
+    struct store_rows *r = NULL;
+    long n = store_exec(c, "SELECT name, note FROM person WHERE name LIKE 'bulk-%' ORDER BY name",
+                        0, NULL, &r);
+    CHECK(n == ROWS, "all rows there: %ld", n);
+    size_t same = 0;
+    for (size_t i = 0; n == ROWS && i < ROWS; i++) {
+        const char *v = store_rows_get(r, i, 1), *want = cells[2 * i + 1];
+        same += strcmp(store_rows_get(r, i, 0), names[i]) == 0 &&
+                (want ? v && strcmp(v, want) == 0 : v == NULL);
+    }
+    CHECK(same == ROWS,
+          "every value comes back as written (tabs, newlines, backslashes, \\N, "
+          "UTF-8, NULL): %zu of %d",
+          same, ROWS);
+    store_rows_free(r);
+
+    const char *dup[] = {"kilo", NULL, "bulk-0001", "x"};
+    CHECK(store_begin(c) == 0, "begin");
+    rc = store_insert_rows(c, "person", cols, 2, 2, dup);
+    CHECK(rc == KT_ECONFLICT, "a duplicate key is a conflict: %d %s", rc, kt_errmsg());
+    CHECK(store_rollback(c) == 0, "rollback");
+    CHECK(count_named(st, "kilo") == 0, "nothing of the failed rows is written");
+    store_put(st, c);
+}
+
+static void t_bulk(struct store *st, enum store_kind kind)
+{
+    static const char *const tables[] = {"person", "visit", NULL};
+    static const char *const cols[] = {"name", "note"};
+    const char *rows[] = {"lima", "1", "mike", "2"};
+    struct store_conn *c;
+    store_get(st, &c);
+    struct store_bulk *b = NULL;
+    CHECK(store_begin(c) == 0, "begin");
+    int rc = store_bulk_begin(c, tables, &b);
+    CHECK(rc == 0 && b, "bulk begin: %s", kt_errmsg());
+    struct store_rows *r = NULL;
+    if (kind == STORE_POSTGRES) {
+        long n = store_exec(c,
+                            "SELECT COUNT(*) FROM pg_indexes WHERE tablename IN"
+                            " ('person', 'visit')",
+                            0, NULL, &r);
+        CHECK(n == 1 && strcmp(store_rows_get(r, 0, 0), "0") == 0,
+              "postgresql: indexes dropped for the load");
+        store_rows_free(r);
+    }
+    CHECK(store_insert_rows(c, "person", cols, 2, 2, rows) == 0, "load: %s", kt_errmsg());
+    CHECK(store_bulk_end(c, b) == 0, "bulk end: %s", kt_errmsg());
+    CHECK(store_commit(c) == 0, "commit");
+    CHECK(count_named(st, "lima") == 1 && count_named(st, "mike") == 1, "rows loaded");
+    CHECK(insert_person(st, "lima", NULL) == KT_ECONFLICT, "unique constraint back");
+    const char *p[] = {"999999", "2026-01-01"};
+    CHECK(run(st, "INSERT INTO visit (person_id, at) VALUES (?, ?)", 2, p, NULL) == KT_ECONFLICT,
+          "foreign key back");
+
+    /* a duplicate loaded while the constraint is down fails at the rebuild: all rolled back */
+    const char *dup[] = {"november", NULL, "lima", "again"};
+    CHECK(store_begin(c) == 0, "begin");
+    CHECK(store_bulk_begin(c, tables, &b) == 0, "bulk begin");
+    rc = store_insert_rows(c, "person", cols, 2, 2, dup);
+    if (!rc)
+        rc = store_bulk_end(c, b);
+    else
+        store_bulk_free(b);
+    CHECK(rc < 0, "duplicate key refused (at the rebuild on PostgreSQL): %d", rc);
+    CHECK(store_rollback(c) == 0, "rollback");
+    CHECK(count_named(st, "november") == 0 && count_named(st, "lima") == 1,
+          "nothing of the failed load is written");
+    CHECK(insert_person(st, "mike", NULL) == KT_ECONFLICT, "constraint intact after rollback");
+    store_put(st, c);
+}
+
 static const struct {
     const char *name;
     void (*fn)(struct store *, enum store_kind);
@@ -324,6 +448,9 @@ static const struct {
     {"threads", t_threads},
     {"text", t_text},
     {"placeholders", t_placeholders},
+    {"exec_tx", t_exec_tx},
+    {"insert_rows", t_insert_rows},
+    {"bulk", t_bulk},
     {"pg_recovery", t_pg_recovery},
 };
 
@@ -357,43 +484,12 @@ static void sqlite_suite(void)
     rmdir(dir);
 }
 
-/* Replaces the database name in a postgresql:// URL. */
-static int url_with_db(char *out, size_t cap, const char *url, const char *db)
+static void pg_suite(void)
 {
-    const char *host = strstr(url, "://");
-    if (!host) return -1;
-    const char *slash = strchr(host + 3, '/');
-    const char *query = strchr(host + 3, '?');
-    if (slash && query && slash > query) slash = NULL;
-    size_t head = slash ? (size_t)(slash - url) : query ? (size_t)(query - url) : strlen(url);
-    const char *tail = query ? query : "";
-    int n = snprintf(out, cap, "%.*s/%s%s", (int)head, url, db, tail);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-static void pg_suite(const char *admin_url)
-{
-    char db[64], url[1024], sql[160];
-    snprintf(db, sizeof db, "kt_store_%ld_%ld", (long)getpid(), (long)time(NULL));
-    if (url_with_db(url, sizeof url, admin_url, db)) {
-        CHECK(0, "KEITSU_TEST_PG is not a postgresql:// URL");
-        return;
-    }
-    struct store *admin = NULL;
-    int rc = store_open(admin_url, 1, &admin);
-    CHECK(rc == 0, "pg: connect to KEITSU_TEST_PG: %s", kt_errmsg());
-    if (rc) return;
-    snprintf(sql, sizeof sql,
-             "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
-             db);
-    long n = run(admin, sql, 0, NULL, NULL);
-    CHECK(n >= 0, "pg: %s: %s", sql, kt_errmsg());
-    if (n >= 0) {
-        run_suite("postgresql", url, STORE_POSTGRES);
-        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", db);
-        CHECK(run(admin, sql, 0, NULL, NULL) >= 0, "pg: drop test database: %s", kt_errmsg());
-    }
-    store_close(admin);
+    char url[1024];
+    if (tap_pg_create("store", url, sizeof url)) return;
+    run_suite("postgresql", url, STORE_POSTGRES);
+    tap_pg_drop(url);
 }
 
 int main(void)
@@ -402,7 +498,7 @@ int main(void)
     sqlite_suite();
     const char *pg = getenv("KEITSU_TEST_PG");
     if (pg && *pg)
-        pg_suite(pg);
+        pg_suite();
     else
         printf("# KEITSU_TEST_PG not set: PostgreSQL cases skipped\n");
     return tap_done();
