@@ -211,16 +211,10 @@ static json_t *candidates_json(const struct afis_candidate *c, int n)
 
 static int next_id(struct store_conn *c, const char *counter, char prefix, char *out, size_t cap)
 {
-    struct store_rows *rows = NULL;
-    const char *p[] = {counter};
-    long n = store_exec(c, "UPDATE id_counters SET next = next + 1 WHERE type = ? RETURNING next",
-                        1, p, &rows);
-    if (n < 0) return (int)n;
-    long v = store_rows_count(rows) ? strtol(store_rows_get(rows, 0, 0), NULL, 10) : 0;
-    store_rows_free(rows);
-    if (v < 1) return kt_fail(KT_ESTORE, "id counter %s missing", counter);
-    snprintf(out, cap, "%c-%08ld", prefix, v);
-    return 0;
+    long v;
+    int rc = store_counter_next(c, counter, &v);
+    if (rc == 0) snprintf(out, cap, "%c-%08ld", prefix, v);
+    return rc;
 }
 
 /* Inserts a subject and its templates within the open transaction. */

@@ -38,12 +38,12 @@
 #define IX_CELLS (IX_RINGS * IX_SECTORS * IX_DIRS) /* 128 */
 #define IX_FIRST_BIT (IX_SECTORS * IX_DIRS)        /* rings 1..3 only */
 #define IX_KEY_BITS 20
-#define IX_MIN_SET 3     /* a key with fewer set bits is not used */
-#define IX_MIN_CELLS 4   /* a cylinder with fewer set cells is not used */
+#define IX_MIN_SET 3   /* a key with fewer set bits is not used */
+#define IX_MIN_CELLS 4 /* a cylinder with fewer set cells is not used */
 #define IX_BUCKET_BITS 20
 #define IX_BUCKETS (1u << IX_BUCKET_BITS)
-#define IX_RARE 0.03      /* keys shared by more than this share of the gallery are skipped */
-#define IX_WEIGHT 16.0    /* vote weights in 16ths */
+#define IX_RARE 0.03   /* keys shared by more than this share of the gallery are skipped */
+#define IX_WEIGHT 16.0 /* vote weights in 16ths */
 #define IX_ROT IX_VOTES_PER_ENTRY /* rotation bins */
 
 struct table {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,16 +111,6 @@ static void *hash_worker(void *arg)
     return NULL;
 }
 
-static void to_hex(const unsigned char *d, unsigned int n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < n; i++) {
-        out[2 * i] = hx[d[i] >> 4];
-        out[2 * i + 1] = hx[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 int forensics_hash_image(struct forensics_image *img, struct forensics_hashes *out)
 {
     memset(out, 0, sizeof *out);
@@ -168,9 +159,9 @@ int forensics_hash_image(struct forensics_image *img, struct forensics_hashes *o
     if (rc != 0) return rc;
     if (j.rc != 0) return kt_fail(j.rc, "%s", j.errmsg);
     if (!h[0].ok || !h[1].ok || !h[2].ok) return kt_fail(KT_EINTERNAL, "OpenSSL digest failed");
-    to_hex(h[0].digest, h[0].digest_len, out->md5);
-    to_hex(h[1].digest, h[1].digest_len, out->sha1);
-    to_hex(h[2].digest, h[2].digest_len, out->sha256);
+    sodium_bin2hex(out->md5, sizeof out->md5, h[0].digest, h[0].digest_len);
+    sodium_bin2hex(out->sha1, sizeof out->sha1, h[1].digest, h[1].digest_len);
+    sodium_bin2hex(out->sha256, sizeof out->sha256, h[2].digest, h[2].digest_len);
     out->bytes = j.bytes;
     return 0;
 }
@@ -180,7 +171,7 @@ void forensics_sha256_hex(const void *data, size_t n, char hex[65])
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(data, n, d, &len, EVP_sha256(), NULL);
-    to_hex(d, len, hex);
+    sodium_bin2hex(hex, 65, d, len);
 }
 
 int forensics_sha256_file(const char *path, char hex[65])
@@ -203,7 +194,7 @@ int forensics_sha256_file(const char *path, char hex[65])
     }
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (rc == 0 && EVP_DigestFinal_ex(ctx, d, &len) == 1) to_hex(d, len, hex);
+    if (rc == 0 && EVP_DigestFinal_ex(ctx, d, &len) == 1) sodium_bin2hex(hex, 65, d, len);
     EVP_MD_CTX_free(ctx);
     free(buf);
     close(fd);

@@ -4,6 +4,7 @@
 #include "base/err.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,26 +46,16 @@ void forensics_hasher_update(struct forensics_hasher *h, const void *data, size_
     EVP_DigestUpdate(h->sha256, data, n);
 }
 
-static void hex(const unsigned char *b, unsigned n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
 void forensics_hasher_final(struct forensics_hasher *h, struct forensics_digests *out)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     EVP_DigestFinal_ex(h->md5, md, &n);
-    hex(md, n, out->md5);
+    sodium_bin2hex(out->md5, sizeof out->md5, md, n);
     EVP_DigestFinal_ex(h->sha1, md, &n);
-    hex(md, n, out->sha1);
+    sodium_bin2hex(out->sha1, sizeof out->sha1, md, n);
     EVP_DigestFinal_ex(h->sha256, md, &n);
-    hex(md, n, out->sha256);
+    sodium_bin2hex(out->sha256, sizeof out->sha256, md, n);
     forensics_hasher_reset(h);
 }
 

@@ -140,16 +140,9 @@ int rec_insert(struct records *r, struct store_conn *c, const struct auth_user *
     rec_keys_of(t, data, &k);
     int rc = rec_check_duplicates(c, &k, NULL);
     if (rc) return rc;
-    struct store_rows *rows = NULL;
-    const char *tp[] = {type_names[t]};
-    long n = store_exec(c, "UPDATE id_counters SET next = next + 1 WHERE type = ? RETURNING next",
-                        1, tp, &rows);
-    if (n <= 0) {
-        store_rows_free(rows);
-        return n < 0 ? (int)n : kt_fail(KT_ESTORE, "id counter missing");
-    }
-    uint32_t num = (uint32_t)strtoul(store_rows_get(rows, 0, 0), NULL, 10);
-    store_rows_free(rows);
+    long next;
+    if ((rc = store_counter_next(c, type_names[t], &next))) return rc;
+    uint32_t num = (uint32_t)next;
     rec_id_format(t, num, id_out, id_cap);
     char *text = json_dumps(data, JSON_COMPACT);
     if (!text) return KT_ENOMEM;
@@ -165,11 +158,11 @@ int rec_insert(struct records *r, struct store_conn *c, const struct auth_user *
                        now,
                        u->name,
                        now};
-    n = store_exec(c,
-                   "INSERT INTO records (id, type, kind, status, agency, data, expires_on,"
-                   " created_at, created_by, updated_at, version)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                   10, p, NULL);
+    long n = store_exec(c,
+                        "INSERT INTO records (id, type, kind, status, agency, data, expires_on,"
+                        " created_at, created_by, updated_at, version)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                        10, p, NULL);
     free(text);
     if (n < 0) return (int)n;
     if ((rc = rec_keys_store(c, id_out, &k))) return rc;
