@@ -1,4 +1,5 @@
 #include "auth/audit.h"
+#include "auth/audit_index.h"
 
 #include "base/err.h"
 #include "base/jtime.h"
@@ -30,6 +31,7 @@ struct pending {
 
 struct audit {
     struct store *st;
+    struct audit_index *ix;
     char *anchor_path;
     pthread_mutex_t chain_mu; /* held from audit_tx_begin to commit/rollback, and per batch */
     pthread_mutex_t q_mu;
@@ -77,7 +79,40 @@ static int read_head(struct store_conn *c, int64_t *seq, char hash[65])
     return 0;
 }
 
-static int insert_entry(struct store_conn *c, const struct auth_user *u,
+/* Record ids are the platform's own (P-00000001, licence numbers, ...); SQLite keeps an
+ * entry's ids joined by spaces in its row, so an empty one or one with a space would not split
+ * back: refused on both stores, before anything is written. */
+static int refs_check(const struct audit_entry *e)
+{
+    for (size_t i = 0; i < e->nrefs; i++)
+        if (!e->refs[i] || !e->refs[i][0] || strchr(e->refs[i], ' '))
+            return kt_fail(KT_EINTERNAL, "audit: record id \"%s\" cannot be indexed",
+                           e->refs[i] ? e->refs[i] : "(null)");
+    return 0;
+}
+
+/* The entry's record ids joined by single spaces into *out (malloc'd; NULL when none). */
+static int refs_join(const struct audit_entry *e, char **out)
+{
+    *out = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < e->nrefs; i++)
+        len += strlen(e->refs[i]) + 1;
+    if (!len) return 0;
+    char *s = malloc(len), *w = s;
+    if (!s) return KT_ENOMEM;
+    for (size_t i = 0; i < e->nrefs; i++) {
+        size_t l = strlen(e->refs[i]);
+        if (i) *w++ = ' ';
+        memcpy(w, e->refs[i], l);
+        w += l;
+    }
+    *w = '\0';
+    *out = s;
+    return 0;
+}
+
+static int insert_entry(const struct audit *a, struct store_conn *c, const struct auth_user *u,
                         const struct audit_entry *e, int64_t *seq, char hash[65])
 {
     char seqs[24], ts[32], newhash[65];
@@ -87,17 +122,34 @@ static int insert_entry(struct store_conn *c, const struct auth_user *u,
     const char *detail = e->detail ? e->detail : "{}";
     entry_hash(hash, seqs, ts, u->name, u->role, u->agency, e->action, e->target, e->reason, detail,
                newhash);
-    const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
-                       e->target, e->reason, detail,  hash,    newhash};
-    long rc = store_exec(c,
-                         "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
-                         " reason, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                         11, p, NULL);
-    if (rc < 0) return (int)rc;
-    for (size_t i = 0; i < e->nrefs; i++) {
-        const char *q[] = {e->refs[i], seqs};
-        rc = store_exec(c, "INSERT INTO audit_refs (record_id, seq) VALUES (?, ?)", 2, q, NULL);
+    if (store_kind(a->st) == STORE_SQLITE) {
+        /* The record ids go in the entry's own row; the side file indexes them later
+         * (audit_index.h). */
+        char *refs = NULL;
+        int rc = refs_join(e, &refs);
+        if (rc) return rc;
+        const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
+                           e->target, e->reason, detail,  hash,    newhash,   refs};
+        long n_ = store_exec(c,
+                             "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
+                             " reason, detail, prev_hash, hash, refs)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             12, p, NULL);
+        free(refs);
+        if (n_ < 0) return (int)n_;
+    } else {
+        const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
+                           e->target, e->reason, detail,  hash,    newhash};
+        long rc = store_exec(c,
+                             "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
+                             " reason, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                             11, p, NULL);
         if (rc < 0) return (int)rc;
+        for (size_t i = 0; i < e->nrefs; i++) {
+            const char *q[] = {e->refs[i], seqs};
+            rc = store_exec(c, "INSERT INTO audit_refs (record_id, seq) VALUES (?, ?)", 2, q, NULL);
+            if (rc < 0) return (int)rc;
+        }
     }
     *seq = n;
     memcpy(hash, newhash, 65);
@@ -146,13 +198,13 @@ int audit_tx_begin(struct audit *a, struct store_conn *c)
 int audit_append(struct audit *a, struct store_conn *c, const struct auth_user *u,
                  const struct audit_entry *e, int64_t *seq)
 {
-    (void)a;
-    int rc;
+    int rc = refs_check(e);
+    if (rc) return rc;
     if (!tx_head_read) {
         if ((rc = store_lock_chain(c)) || (rc = read_head(c, &tx_seq, tx_hash))) return rc;
         tx_head_read = 1;
     }
-    rc = insert_entry(c, u, e, &tx_seq, tx_hash);
+    rc = insert_entry(a, c, u, e, &tx_seq, tx_hash);
     if (!rc && seq) *seq = tx_seq;
     return rc;
 }
@@ -363,10 +415,12 @@ static int enqueue(struct audit *a, struct pending *p)
 int audit_log_async(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
                     audit_done_fn done, void *arg)
 {
+    int rc = refs_check(e);
+    if (rc) return rc;
     struct pending *p = calloc(1, sizeof *p);
     if (!p) return KT_ENOMEM;
     *p = (struct pending){.u = u, .e = e, .done = done, .arg = arg, .owned = 1};
-    int rc = enqueue(a, p);
+    rc = enqueue(a, p);
     if (rc) free(p);
     return rc;
 }
@@ -388,10 +442,12 @@ static void sync_done(void *arg, int rc, int64_t seq)
 
 int audit_log(struct audit *a, const struct auth_user *u, const struct audit_entry *e, int64_t *seq)
 {
+    int rc = refs_check(e);
+    if (rc) return rc;
     struct sync_wait w = {0};
     struct pending p = {.u = u, .e = e, .done = sync_done, .arg = &w};
     if (sem_init(&w.sem, 0, 0) != 0) return kt_fail(KT_EINTERNAL, "audit: sem_init failed");
-    int rc = enqueue(a, &p);
+    rc = enqueue(a, &p);
     if (!rc) {
         while (sem_wait(&w.sem) != 0)
             ; /* EINTR */
@@ -401,6 +457,12 @@ int audit_log(struct audit *a, const struct auth_user *u, const struct audit_ent
     if (w.rc) return audit_failed(w.rc);
     if (seq) *seq = w.seq;
     return 0;
+}
+
+int audit_find(struct audit *a, const char *record, const char *actor, long limit,
+               struct store_rows **rows, long *n)
+{
+    return audit_index_find(a->ix, record, actor, limit, rows, n);
 }
 
 int audit_failed(int rc)
@@ -418,10 +480,17 @@ int audit_open(struct store *st, const char *anchor_path, struct audit **out)
         free(a);
         return KT_ENOMEM;
     }
+    int rc = audit_index_open(st, &a->ix);
+    if (rc) {
+        free(a->anchor_path);
+        free(a);
+        return rc;
+    }
     pthread_mutex_init(&a->chain_mu, NULL);
     pthread_mutex_init(&a->q_mu, NULL);
     pthread_cond_init(&a->q_cv, NULL);
     if (pthread_create(&a->writer, NULL, writer_main, a) != 0) {
+        audit_index_close(a->ix);
         free(a->anchor_path);
         free(a);
         return kt_fail(KT_EINTERNAL, "cannot start audit writer");
@@ -439,6 +508,7 @@ void audit_close(struct audit *a)
     pthread_mutex_unlock(&a->q_mu);
     pthread_join(a->writer, NULL);
     write_anchor(a, 1);
+    audit_index_close(a->ix);
     pthread_mutex_destroy(&a->chain_mu);
     pthread_mutex_destroy(&a->q_mu);
     pthread_cond_destroy(&a->q_cv);

@@ -65,6 +65,10 @@ typedef void (*audit_done_fn)(void *arg, int rc, int64_t seq);
  * KT_E* code (KT_EUNAVAIL when the trail is closing; done will not run). */
 int audit_log_async(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
                     audit_done_fn done, void *arg);
+/* The entries that concern a record (refs) or that an actor made, newest first: see
+ * audit_index_find() (auth/audit_index.h) for the columns and ownership. */
+int audit_find(struct audit *a, const char *record, const char *actor, long limit,
+               struct store_rows **rows, long *n);
 /* Sets the error for a writer's rc as audit_log() reports it ("...the query was not answered")
  * and returns rc. */
 int audit_failed(int rc);

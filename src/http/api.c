@@ -108,22 +108,10 @@ static int list_audit(void *ctx, struct http_request *req, struct http_response 
         if (*end || limit < 1 || limit > 5000)
             return kt_fail(KT_EINVAL, "limit must be from 1 to 5000");
     }
-    char lim[16];
-    snprintf(lim, sizeof lim, "%ld", limit);
-    struct store_conn *c;
-    store_get(api->st, &c);
     struct store_rows *rows = NULL;
-    const char *p[] = {record ? record : actor, lim};
-    long n = store_exec(
-        c,
-        record ? "SELECT a.seq, a.ts, a.actor, a.role, a.agency, a.action, a.target, a.reason,"
-                 " a.detail FROM audit_refs f JOIN audit a ON a.seq = f.seq"
-                 " WHERE f.record_id = ? ORDER BY a.seq DESC LIMIT CAST(? AS INTEGER)"
-               : "SELECT seq, ts, actor, role, agency, action, target, reason, detail"
-                 " FROM audit WHERE actor = ? ORDER BY seq DESC LIMIT CAST(? AS INTEGER)",
-        2, p, &rows);
-    store_put(api->st, c);
-    if (n < 0) return (int)n;
+    long n = 0;
+    int frc = audit_find(api->audit, record, actor, limit, &rows, &n);
+    if (frc) return frc;
     json_t *arr = json_array();
     for (long i = 0; i < n; i++) {
         size_t r = (size_t)i;

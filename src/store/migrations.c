@@ -185,6 +185,23 @@ static const struct migration migrations[] = {
      " PRIMARY KEY (exam_id, seq));"
      "INSERT INTO id_counters VALUES ('forensic_exam', 0);",
      NULL, NULL},
+    /* 7: on SQLite an audit entry's record ids move into its own row (audit.refs, ids joined
+     * by spaces), and the look-up indexes by record and by actor move to a side file the
+     * audit indexer fills from the trail (auth/audit_index.h): writing them with each entry
+     * cost a random page per query candidate in every commit. Entries are otherwise
+     * unchanged (refs are not part of the hash; the chain still verifies). PostgreSQL keeps
+     * audit_refs and audit_actor. */
+    {7, NULL,
+     "DROP TRIGGER audit_no_update;"
+     "ALTER TABLE audit ADD COLUMN refs TEXT;"
+     "UPDATE audit SET refs = t.r FROM (SELECT seq, group_concat(record_id, ' ') AS r"
+     " FROM (SELECT seq, record_id FROM audit_refs ORDER BY seq, record_id) GROUP BY seq) AS t"
+     " WHERE t.seq = audit.seq;"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;"
+     "DROP TABLE audit_refs;"
+     "DROP INDEX audit_actor;",
+     NULL},
 };
 
 static int apply(struct store_conn *c, enum store_kind kind, const struct migration *m)

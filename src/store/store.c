@@ -11,6 +11,7 @@ struct store {
     enum store_kind kind;
     const struct store_backend *be;
     void *shared; /* the backend's store-wide state, or NULL */
+    char *url;    /* as opened */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int pool_size, nfree;
@@ -34,9 +35,11 @@ int store_open(const char *url, int pool_size, struct store **out)
     st->pool_size = pool_size;
     st->conns = calloc((size_t)pool_size, sizeof *st->conns);
     st->free_list = calloc((size_t)pool_size, sizeof *st->free_list);
-    if (!st->conns || !st->free_list) {
+    st->url = strdup(url);
+    if (!st->conns || !st->free_list || !st->url) {
         free(st->conns);
         free(st->free_list);
+        free(st->url);
         free(st);
         return KT_ENOMEM;
     }
@@ -74,12 +77,18 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->cv);
     free(st->conns);
     free(st->free_list);
+    free(st->url);
     free(st);
 }
 
 enum store_kind store_kind(const struct store *st)
 {
     return st->kind;
+}
+
+const char *store_url(const struct store *st)
+{
+    return st->url;
 }
 
 int store_get(struct store *st, struct store_conn **out)

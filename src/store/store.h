@@ -25,6 +25,9 @@ struct store_rows;
 int store_open(const char *url, int pool_size, struct store **out);
 void store_close(struct store *st);
 enum store_kind store_kind(const struct store *st);
+/* The url as given to store_open(), owned by the store until store_close(). A PostgreSQL url
+ * may hold a password: never log it. */
+const char *store_url(const struct store *st);
 
 /* Applies the numbered migrations (src/store/migrations.c) not yet applied, each in its own
  * transaction, recording them in schema_migrations. Idempotent. */

@@ -9,9 +9,9 @@
  *    has grown by CKPT_STEP frames; writers go on meanwhile;
  *  - a PASSIVE checkpoint alone never leaves the WAL wholly copied under a steady stream of
  *    commits, so the WAL would never start afresh and would grow without bound (why an
- *    earlier background checkpointer was reverted). Once the WAL holds CKPT_RESTART frames,
+ *    earlier background checkpointer was reverted). Once the WAL holds `restart` frames,
  *    the committing connection checkpoints inline, as the autocheckpoint does, but now only
- *    the frames since the background one's last pass are left to copy: once in ~65 times as
+ *    the frames since the background one's last pass are left to copy: once in ~260 times as
  *    many commits, and short but for its two fsyncs.
  * Durability is unchanged: a commit is durable once in the WAL (synchronous=NORMAL), and every
  * checkpoint syncs the WAL before and the database after copying, as before. */
@@ -49,10 +49,13 @@ static int fail_db(sqlite3 *db, const char *what)
 /* WAL frames (4 KiB pages) that start a background checkpoint: SQLite's autocheckpoint
  * default. */
 #define CKPT_STEP 1000
-/* WAL frames at which the committing connection checkpoints inline (256 MiB of WAL). Its two
- * fsyncs stall the audit writer, and every answer waiting on it, for 25-100 ms on a loaded
- * machine; at 16,000 frames that was twice a second at 20,000 queries/s (~1.5 frames each). */
-#define CKPT_RESTART 65536
+/* WAL frames at which the committing connection checkpoints inline, by default 262,144 (1 GiB
+ * of WAL). Its two fsyncs stall the audit writer, and every answer waiting on it, for 20-50 ms
+ * even on an idle machine; at ~17,000 frames a second (30,000 audited queries/s) that is once
+ * in 15 s instead of four times at 65,536 (docs/benchmarks.md). KEITSU_WAL_RESTART_FRAMES
+ * (4,096 and up) trades WAL disk space and replay time after a crash against those stalls. */
+#define CKPT_RESTART_DEFAULT 262144
+#define CKPT_RESTART_MIN 4096
 
 struct sqlite_shared {
     sqlite3 *db; /* the checkpointer's own connection */
@@ -65,6 +68,7 @@ struct sqlite_shared {
     atomic_int backfilled;  /* WAL frames copied by the latest background checkpoint */
     atomic_int last_frames; /* the WAL's size after the latest commit */
     atomic_int inline_at;   /* WAL size for the next inline checkpoint */
+    int restart;            /* WAL size at which the WAL is made to start afresh */
 };
 
 /* Runs after every commit on every pooled connection, in the committing thread, with the write
@@ -74,7 +78,7 @@ static int on_wal(void *arg, sqlite3 *db, const char *name, int frames)
     struct sqlite_shared *s = arg;
     if (frames < atomic_exchange(&s->last_frames, frames)) { /* the WAL started afresh */
         atomic_store(&s->backfilled, 0);
-        atomic_store(&s->inline_at, CKPT_RESTART);
+        atomic_store(&s->inline_at, s->restart);
     }
     if (frames >= atomic_load(&s->inline_at)) {
         /* The background checkpoints copied all but the latest frames; this one copies those,
@@ -134,12 +138,22 @@ static const char *db_path(const char *url)
 
 static int sq_shared_open(const char *url, void **out)
 {
+    long restart = CKPT_RESTART_DEFAULT;
+    const char *env = getenv("KEITSU_WAL_RESTART_FRAMES");
+    if (env && *env) {
+        char *end;
+        restart = strtol(env, &end, 10);
+        if (*end || restart < CKPT_RESTART_MIN || restart > (1L << 30))
+            return kt_fail(KT_EINVAL, "KEITSU_WAL_RESTART_FRAMES must be a number from %d to %ld",
+                           CKPT_RESTART_MIN, 1L << 30);
+    }
     struct sqlite_shared *s = calloc(1, sizeof *s);
     if (!s) return KT_ENOMEM;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->idle_cv, NULL);
-    atomic_init(&s->inline_at, CKPT_RESTART);
+    s->restart = (int)restart;
+    atomic_init(&s->inline_at, s->restart);
     *out = s;
     const char *p = db_path(url);
     if (strcmp(p, ":memory:") == 0 || *p == '\0') return 0; /* no WAL: SQLite's own ways */

@@ -170,7 +170,7 @@ int main(void)
     exec(st, "UPDATE audit SET seq = seq + 1000 WHERE seq >= 10;"
              "UPDATE audit SET seq = seq - 999 WHERE seq >= 1000;"
              "INSERT INTO audit SELECT 10, ts, 'mallory', role, agency, action, target, reason,"
-             " detail, hash, hash FROM audit WHERE seq = 9");
+             " detail, hash, hash, refs FROM audit WHERE seq = 9");
     /* The forgery's own hash does not match its content, so it is caught as altered or
      * inserted; either way entry 10 is named. */
     struct audit_verify_result r;
@@ -179,9 +179,10 @@ int main(void)
     store_close(st);
 
     /* Many callers at once (group commit), then many single commits: checkpoints run off the
-     * commit path (store_sqlite.c), and the WAL still starts afresh (at 65,536 frames) instead
-     * of growing: without that, 80,000 one-entry commits (2-4 pages each) would leave over
-     * 190,000 frames. */
+     * commit path (store_sqlite.c), and the WAL still starts afresh (here at 16,384 frames,
+     * KEITSU_WAL_RESTART_FRAMES; 262,144 by default) instead of growing: without that, 80,000
+     * one-entry commits (2-4 pages each) would leave over 190,000 frames. */
+    setenv("KEITSU_WAL_RESTART_FRAMES", "16384", 1);
     fresh(dir, &st, &au, anchor);
     concurrent(au);
     append_n(au, 0);
@@ -194,11 +195,18 @@ int main(void)
         if (i % 500 == 0 && file_size(wal) > max_wal) max_wal = file_size(wal);
     }
     if (file_size(wal) > max_wal) max_wal = file_size(wal);
-    CHECK(max_wal > 0 && max_wal < 86000L * (4096 + 24) + 32, "WAL bounded: %ld bytes", max_wal);
+    CHECK(max_wal > 0 && max_wal < 36000L * (4096 + 24) + 32, "WAL bounded: %ld bytes", max_wal);
     audit_close(au);
     expect(st, anchor, 1, 0, "");
     store_close(st);
     CHECK(file_size(wal) == 0, "the WAL is checkpointed away at close");
+    setenv("KEITSU_WAL_RESTART_FRAMES", "12", 1);
+    char db2[128];
+    snprintf(db2, sizeof db2, "%s/b.db", dir);
+    struct store *st2 = NULL;
+    CHECK(store_open(db2, 1, &st2) == KT_EINVAL && strstr(kt_errmsg(), "KEITSU_WAL_RESTART"),
+          "a WAL restart below 4,096 frames refused: %s", kt_errmsg());
+    unsetenv("KEITSU_WAL_RESTART_FRAMES");
 
     /* Cutting the tail is caught by the anchor file. */
     fresh(dir, &st, &au, anchor);
