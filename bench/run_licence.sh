@@ -10,7 +10,8 @@
 # Environment: BENCH_LICENCE_N (default 10,000,000; 1,000,000 for a quicker run),
 # BENCH_LICENCE_HTTP_N (1,000,000), KEITSU_BENCH_LICENCE_PG; bench_licence also reads
 # BENCH_THREADS (32), BENCH_SECONDS (per timed phase, its default 5) and BENCH_DIR (see
-# bench/bench_licence.c). For the HTTP part: BENCH_SECONDS (wrk duration, 15), BENCH_CONNS (32),
+# bench/bench_licence.c). For the HTTP part: BENCH_SECONDS (wrk duration, 15),
+# BENCH_LICENCE_CONNS (wrk connection counts run in turn, "8 16 32"),
 # BENCH_WRK_THREADS (2), BENCH_SERVE_THREADS (keitsu serve --threads, 4), BENCH_PORT (18089).
 # BENCH_RESULTS: where the figures are kept (default BUILD_DIR/bench-results): licence.txt,
 # licence_http.txt.
@@ -38,7 +39,11 @@ BENCH_LICENCE_N=$LHN BENCH_LICENCE_BODIES="$WORK/checks.jsonl" "$BUILD/bench_lic
 {
     bench_subshell_traps # ^C ends the group, not just the wrk run in progress
     echo "licence check over HTTP, $LHN holders, SQLite"
-    bench_wrk "$URL/api/v1/licence/check" "$WORK/checks.jsonl" "$TOKEN"
+    for CONNS in ${BENCH_LICENCE_CONNS:-8 16 32}; do
+        echo
+        echo "-- wrk -t$WRK_THREADS -c$CONNS -d${WRK_SECONDS}s --latency POST /api/v1/licence/check"
+        bench_wrk "$URL/api/v1/licence/check" "$WORK/checks.jsonl" "$TOKEN"
+    done
 } 2>&1 | tee "$RESULTS/licence_http.txt"
 
 bench_serve_stop

@@ -102,9 +102,11 @@ static int side_open(struct audit_index *ix)
 {
     char *path = side_path(store_url(ix->st));
     if (!path) return KT_ENOMEM;
-    int rc = store_open(path, 2, &ix->side);
+    /* Each connection to ":memory:" is a database of its own: one connection then. */
+    int memory = strcmp(path, ":memory:") == 0;
+    int rc = store_open(path, memory ? 1 : 2, &ix->side);
     if (!rc) rc = side_check(ix);
-    if (rc && strcmp(path, ":memory:") != 0) {
+    if (rc && !memory) {
         /* Derived data: a side file that cannot be read is thrown away and made again. */
         kt_log_warn("audit index: %s unusable (%s); making it again", path, kt_errmsg());
         store_close(ix->side);

@@ -354,6 +354,15 @@ int licence_bulk_load(struct licence *l, const struct auth_user *u, uint64_t see
         store_bulk_free(bulk);
         done += tx;
     }
+    if (!rc && whole) {
+        int64_t t0 = jtime_now_ms();
+        if (store_bulk_settle(c, TABLES))
+            kt_log_warn("licence: bulk load: VACUUM failed (%s); autovacuum will do it",
+                        kt_errmsg());
+        else
+            kt_log_info("licence: bulk load: tables vacuumed in %lld ms",
+                        (long long)(jtime_now_ms() - t0));
+    }
     store_put(l->st, c);
     free(w);
     if (!rc) rc = lic_index_load(l);

@@ -96,6 +96,11 @@ int store_bulk_begin(struct store_conn *c, const char *const *tables, struct sto
  * statistics for the tables, and frees b. Returns 0 or a KT_E* code. */
 int store_bulk_end(struct store_conn *c, struct store_bulk *b);
 void store_bulk_free(struct store_bulk *b);
+/* After the load's transaction has committed (c outside any transaction): on PostgreSQL,
+ * VACUUM (ANALYZE) of the tables, so the fresh rows' visibility map and hint bits are set now,
+ * once, rather than by autovacuum passes over millions of rows while the registry is in use.
+ * On SQLite nothing. Returns 0 or a KT_E* code (the load itself stands either way). */
+int store_bulk_settle(struct store_conn *c, const char *const *tables);
 
 /* Runs several ';'-separated statements without parameters (migrations, setup). */
 int store_exec_script(struct store_conn *c, const char *sql);

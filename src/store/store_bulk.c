@@ -112,3 +112,19 @@ void store_bulk_free(struct store_bulk *b)
     free(b->restore);
     free(b);
 }
+
+int store_bulk_settle(struct store_conn *c, const char *const *tables)
+{
+    if (!c->be->bulk_scripts) return 0; /* SQLite */
+    if (c->in_tx) return kt_fail(KT_EINTERNAL, "store: VACUUM cannot run inside a transaction");
+    struct kt_buf sql;
+    kt_buf_init(&sql, 4096);
+    kt_buf_puts(&sql, "VACUUM (ANALYZE) ");
+    for (size_t i = 0; tables[i]; i++)
+        kt_buf_printf(&sql, "%s%s", i ? ", " : "", tables[i]);
+    char *s = kt_buf_take(&sql, NULL);
+    if (!s) return KT_ENOMEM;
+    int rc = store_exec_script(c, s);
+    free(s);
+    return rc;
+}
