@@ -161,7 +161,12 @@ int main(void)
     struct store *st = NULL;
     struct audit *au = NULL;
     struct licence *l = NULL;
-    int rc = store_open(pg ? pg : db, threads + 8, &st);
+    /* Checks need no connection (the index is in memory; the audit writer has its own), so
+     * on PostgreSQL the pool stays under the server's max_connections (100) whatever the
+     * threads; assessments then wait their turn for a connection. */
+    int pool = threads + 8;
+    if (pg && pool > 48) pool = 48;
+    int rc = store_open(pg ? pg : db, pool, &st);
     if (!rc) rc = store_migrate(st);
     if (!rc) rc = audit_open(st, anchor, &au);
     if (!rc) rc = licence_open(st, au, &l);
