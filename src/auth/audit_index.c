@@ -181,7 +181,8 @@ static int step(struct audit_index *ix, int *took)
             size_t l = strlen(refs);
             memcpy(w, refs, l + 1);
             for (char *t = w; t < w + l; t++) {
-                if (*t == ' ') *t = '\0';
+                if (*t == ' ')
+                    *t = '\0';
                 else if (t == w || t[-1] == '\0') {
                     recs[2 * k] = t;
                     recs[2 * k + 1] = seq;
@@ -203,7 +204,8 @@ static int step(struct audit_index *ix, int *took)
             if (m < 0) rc = (int)m;
         }
     }
-    if (!rc && n > 0) rc = store_commit(sc);
+    if (!rc && n > 0)
+        rc = store_commit(sc);
     else
         store_rollback(sc);
     if (!rc && n > 0) {

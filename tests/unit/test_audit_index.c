@@ -161,8 +161,8 @@ static void sqlite_side_file(void)
     store_close(st2);
     store_close(st);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cp %s/other.db-auditidx %s && rm -f %s-wal %s-shm", dir, side,
-             side, side);
+    snprintf(cmd, sizeof cmd, "cp %s/other.db-auditidx %s && rm -f %s-wal %s-shm", dir, side, side,
+             side);
     CHECK(system(cmd) == 0, "side file swapped");
     CHECK(store_open(db, 4, &st) == 0, "reopen store");
     au = reopen(st);

@@ -208,8 +208,8 @@ int main(void)
                                         " WHERE relname LIKE 'licence%' AND vacuum_count > 0");
                 if (vacuumed < 4) usleep(100000);
             }
-            CHECK(vacuumed == 4, "postgresql: the four licence tables vacuumed after the load (%ld)",
-                  vacuumed);
+            CHECK(vacuumed == 4,
+                  "postgresql: the four licence tables vacuumed after the load (%ld)", vacuumed);
             CHECK(want && got && strcmp(want, got) == 0,
                   "postgresql: the same registry as SQLite, row for row");
             free(got);
