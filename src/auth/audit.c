@@ -84,10 +84,15 @@ static int read_head(struct store_conn *c, int64_t *seq, char hash[65])
  * back: refused on both stores, before anything is written. */
 static int refs_check(const struct audit_entry *e)
 {
-    for (size_t i = 0; i < e->nrefs; i++)
+    for (size_t i = 0; i < e->nrefs; i++) {
         if (!e->refs[i] || !e->refs[i][0] || strchr(e->refs[i], ' '))
             return kt_fail(KT_EINTERNAL, "audit: record id \"%s\" cannot be indexed",
                            e->refs[i] ? e->refs[i] : "(null)");
+        /* Once per entry, as audit_refs' key (record_id, seq) always required. */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(e->refs[i], e->refs[j]) == 0)
+                return kt_fail(KT_EINTERNAL, "audit: record id \"%s\" given twice", e->refs[i]);
+    }
     return 0;
 }
 

@@ -27,7 +27,9 @@ struct audit_entry {
     const char *target;      /* record id or other object, may be NULL */
     const char *reason;      /* incident number or purpose, may be NULL */
     const char *detail;      /* compact JSON text, NULL = "{}" */
-    const char *const *refs; /* record ids the entry concerns (e.g. query candidates) */
+    const char *const *refs; /* record ids the entry concerns (e.g. query candidates): each
+                              * non-empty, without spaces, at most once; otherwise the entry is
+                              * refused with KT_EINTERNAL and nothing is written */
     size_t nrefs;
 };
 
@@ -66,7 +68,8 @@ typedef void (*audit_done_fn)(void *arg, int rc, int64_t seq);
 int audit_log_async(struct audit *a, const struct auth_user *u, const struct audit_entry *e,
                     audit_done_fn done, void *arg);
 /* The entries that concern a record (refs) or that an actor made, newest first: see
- * audit_index_find() (auth/audit_index.h) for the columns and ownership. */
+ * audit_index_find() (auth/audit_index.h) for the columns, ownership, and why the caller must
+ * not hold a connection of the trail's store meanwhile. */
 int audit_find(struct audit *a, const char *record, const char *actor, long limit,
                struct store_rows **rows, long *n);
 /* Sets the error for a writer's rc as audit_log() reports it ("...the query was not answered")

@@ -4,6 +4,7 @@
  * database restored from elsewhere, or a trail replaced under it, makes it rebuild. */
 #include "auth/audit_index.h"
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -49,20 +50,20 @@ static char *side_path(const char *url)
     return p;
 }
 
-static int64_t meta_seq(struct store_conn *c, char hash[65])
+/* The side file's last indexed seq (0 when empty) and that entry's hash. */
+static int meta_read(struct store_conn *c, int64_t *seq, char hash[65])
 {
     struct store_rows *r = NULL;
-    int64_t seq = 0;
+    *seq = 0;
     hash[0] = '\0';
-    if (store_exec(c, "SELECT k, v FROM meta WHERE k IN ('seq', 'hash')", 0, NULL, &r) > 0) {
-        for (size_t i = 0; i < store_rows_count(r); i++) {
-            const char *k = store_rows_get(r, i, 0), *v = store_rows_get(r, i, 1);
-            if (strcmp(k, "seq") == 0) seq = strtoll(v, NULL, 10);
-            if (strcmp(k, "hash") == 0) snprintf(hash, 65, "%s", v);
-        }
+    long n = store_exec(c, "SELECT k, v FROM meta WHERE k IN ('seq', 'hash')", 0, NULL, &r);
+    for (long i = 0; i < n; i++) {
+        const char *k = store_rows_get(r, (size_t)i, 0), *v = store_rows_get(r, (size_t)i, 1);
+        if (strcmp(k, "seq") == 0) *seq = strtoll(v, NULL, 10);
+        if (strcmp(k, "hash") == 0) snprintf(hash, 65, "%s", v);
     }
     store_rows_free(r);
-    return seq;
+    return n < 0 ? (int)n : 0;
 }
 
 /* Empties the side file unless its last indexed entry is this trail's entry of that seq. */
@@ -72,7 +73,8 @@ static int side_check(struct audit_index *ix)
     store_get(ix->side, &sc);
     int rc = store_exec_script(sc, SIDE_SCHEMA);
     char hash[65];
-    int64_t seq = rc ? 0 : meta_seq(sc, hash);
+    int64_t seq = 0;
+    if (!rc) rc = meta_read(sc, &seq, hash);
     int same = seq == 0;
     if (!rc && seq > 0) {
         char s[24];
@@ -106,17 +108,22 @@ static int side_open(struct audit_index *ix)
     int memory = strcmp(path, ":memory:") == 0;
     int rc = store_open(path, memory ? 1 : 2, &ix->side);
     if (!rc) rc = side_check(ix);
-    if (rc && !memory) {
-        /* Derived data: a side file that cannot be read is thrown away and made again. */
+    /* Derived data: a side file SQLite cannot read as a database is thrown away and made
+     * again. Other failures (busy, the trail unreadable, a full disk) are passed on: the
+     * file may be in use by another process. */
+    if (rc && !memory &&
+        (strstr(kt_errmsg(), "not a database") || strstr(kt_errmsg(), "malformed"))) {
         kt_log_warn("audit index: %s unusable (%s); making it again", path, kt_errmsg());
         store_close(ix->side);
         ix->side = NULL;
         static const char *const ext[] = {"", "-wal", "-shm"};
-        for (size_t i = 0; i < 3; i++) {
-            char f[4200];
-            snprintf(f, sizeof f, "%s%s", path, ext[i]);
+        size_t cap = strlen(path) + 8;
+        char *f = malloc(cap);
+        for (size_t i = 0; f && i < 3; i++) {
+            snprintf(f, cap, "%s%s", path, ext[i]);
             if (unlink(f) != 0 && errno != ENOENT) break;
         }
+        free(f);
         rc = store_open(path, 2, &ix->side);
         if (!rc) rc = side_check(ix);
     }
@@ -125,92 +132,97 @@ static int side_open(struct audit_index *ix)
 }
 
 /* Indexes up to STEP_ROWS entries after ix->indexed in one side-file transaction. Writes how
- * many it took to *took (0: caught up). mu held. */
+ * many it took to *took (0: caught up). mu held. The trail is read first and its connection
+ * returned before the side file's write lock is taken, so no process holds that lock while
+ * it waits for anything else (a `keitsu audit verify` holding its only connection, say). */
 static int step(struct audit_index *ix, int *took)
 {
     *took = 0;
-    struct store_conn *sc, *c;
-    store_get(ix->side, &sc);
-    int rc = store_begin(sc);
-    if (rc) {
-        store_put(ix->side, sc);
-        return rc;
-    }
-    /* Another process on the same data directory may have gone ahead. */
-    char hash[65];
-    int64_t there = meta_seq(sc, hash);
-    if (there > ix->indexed) {
-        ix->indexed = there;
-        *took = 1;
-        rc = store_rollback(sc);
-        store_put(ix->side, sc);
-        return rc;
-    }
     char from[24], lim[16];
     snprintf(from, sizeof from, "%lld", (long long)ix->indexed);
     snprintf(lim, sizeof lim, "%d", STEP_ROWS);
     const char *p[] = {from, lim};
     struct store_rows *r = NULL;
+    struct store_conn *sc, *c;
     store_get(ix->st, &c);
     long n = store_exec(c,
                         "SELECT seq, actor, refs, hash FROM audit WHERE seq > ? ORDER BY seq"
                         " LIMIT CAST(? AS INTEGER)",
                         2, p, &r);
     store_put(ix->st, c);
-    if (n < 0) rc = (int)n;
+    if (n <= 0) {
+        store_rows_free(r);
+        return n < 0 ? (int)n : 0; /* caught up: no side-file lock taken */
+    }
     /* Each entry's refs are record ids joined by single spaces (audit.c); split in a copy. */
     size_t nrefs = 0, k = 0, len = 0;
     for (long i = 0; i < n; i++) {
         const char *refs = store_rows_get(r, (size_t)i, 2);
-        for (const char *s = refs; s && *s; s++)
-            if (*s != ' ' && (s == refs || s[-1] == ' ')) nrefs++;
+        for (const char *t = refs; t && *t; t++)
+            if (*t != ' ' && (t == refs || t[-1] == ' ')) nrefs++;
         len += refs ? strlen(refs) + 1 : 0;
     }
-    const char **actors = n > 0 ? malloc((size_t)n * 2 * sizeof *actors) : NULL;
+    const char **actors = malloc((size_t)n * 2 * sizeof *actors);
     const char **recs = nrefs ? malloc(nrefs * 2 * sizeof *recs) : NULL;
     char *copy = nrefs ? malloc(len) : NULL;
-    if (!rc && n > 0 && (!actors || (nrefs && (!recs || !copy)))) rc = KT_ENOMEM;
-    if (!rc && n > 0) {
-        char *w = copy;
-        for (long i = 0; i < n; i++) {
-            const char *seq = store_rows_get(r, (size_t)i, 0);
-            actors[2 * i] = store_rows_get(r, (size_t)i, 1);
-            actors[2 * i + 1] = seq;
-            const char *refs = store_rows_get(r, (size_t)i, 2);
-            if (!refs || !w) continue;
-            size_t l = strlen(refs);
-            memcpy(w, refs, l + 1);
-            for (char *t = w; t < w + l; t++) {
-                if (*t == ' ')
-                    *t = '\0';
-                else if (t == w || t[-1] == '\0') {
-                    recs[2 * k] = t;
-                    recs[2 * k + 1] = seq;
-                    k++;
-                }
+    if (!actors || (nrefs && (!recs || !copy))) {
+        free(actors);
+        free(recs);
+        free(copy);
+        store_rows_free(r);
+        return kt_fail(KT_ENOMEM, "audit index: out of memory");
+    }
+    char *w = copy;
+    for (long i = 0; i < n; i++) {
+        const char *seq = store_rows_get(r, (size_t)i, 0);
+        actors[2 * i] = store_rows_get(r, (size_t)i, 1);
+        actors[2 * i + 1] = seq;
+        const char *refs = store_rows_get(r, (size_t)i, 2);
+        if (!refs || !w) continue;
+        size_t l = strlen(refs);
+        memcpy(w, refs, l + 1);
+        for (char *t = w; t < w + l; t++) {
+            if (*t == ' ')
+                *t = '\0';
+            else if (t == w || t[-1] == '\0') {
+                recs[2 * k] = t;
+                recs[2 * k + 1] = seq;
+                k++;
             }
-            w += l + 1;
         }
+        w += l + 1;
+    }
+    store_get(ix->side, &sc);
+    int rc = store_begin(sc);
+    char hash[65];
+    int64_t there = 0;
+    if (!rc) rc = meta_read(sc, &there, hash);
+    if (!rc && there != ix->indexed) {
+        /* Another process on the same data directory went ahead, or emptied the file to
+         * rebuild it: go on from where the file is. */
+        ix->indexed = there;
+        *took = 1;
+        store_rollback(sc);
+    } else if (!rc) {
         static const char *const acols[] = {"actor", "seq"}, *const rcols[] = {"record_id", "seq"};
         rc = store_insert_rows(sc, "by_actor", acols, 2, (size_t)n, actors);
         if (!rc && k) rc = store_insert_rows(sc, "by_record", rcols, 2, k, recs);
         if (!rc) {
-            const char *last = store_rows_get(r, (size_t)n - 1, 0);
-            const char *mp[] = {last, store_rows_get(r, (size_t)n - 1, 3)};
+            const char *mp[] = {store_rows_get(r, (size_t)n - 1, 0),
+                                store_rows_get(r, (size_t)n - 1, 3)};
             long m = store_exec(sc,
                                 "INSERT INTO meta (k, v) VALUES ('seq', ?), ('hash', ?)"
                                 " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
                                 2, mp, NULL);
             if (m < 0) rc = (int)m;
         }
-    }
-    if (!rc && n > 0)
-        rc = store_commit(sc);
-    else
-        store_rollback(sc);
-    if (!rc && n > 0) {
-        ix->indexed = strtoll(store_rows_get(r, (size_t)n - 1, 0), NULL, 10);
-        *took = (int)n;
+        if (!rc) rc = store_commit(sc);
+        if (rc)
+            store_rollback(sc);
+        else {
+            ix->indexed = strtoll(store_rows_get(r, (size_t)n - 1, 0), NULL, 10);
+            *took = (int)n;
+        }
     }
     store_put(ix->side, sc);
     store_rows_free(r);
@@ -234,12 +246,20 @@ static void *index_main(void *arg)
 {
     struct audit_index *ix = arg;
     pthread_setname_np(pthread_self(), "kt-auditidx");
+    int failing = 0;
     pthread_mutex_lock(&ix->wake_mu);
     while (!ix->stopping) {
         pthread_mutex_unlock(&ix->wake_mu);
+        /* One step per hold of mu, so a look-up or a stop waits for one step at most, not for
+         * a whole rebuild. */
+        int took = 0;
         pthread_mutex_lock(&ix->mu);
-        if (catch_up(ix)) kt_log_warn("audit index: %s (will retry)", kt_errmsg());
+        int rc = step(ix, &took);
         pthread_mutex_unlock(&ix->mu);
+        if (rc && !failing) kt_log_warn("audit index: %s (will retry)", kt_errmsg());
+        failing = rc != 0;
+        pthread_mutex_lock(&ix->wake_mu);
+        if (!rc && took > 0) continue; /* more to do */
         struct timespec t;
         clock_gettime(CLOCK_REALTIME, &t);
         t.tv_nsec += IDLE_MS * 1000000L;
@@ -247,7 +267,6 @@ static void *index_main(void *arg)
             t.tv_sec++;
             t.tv_nsec -= 1000000000L;
         }
-        pthread_mutex_lock(&ix->wake_mu);
         if (!ix->stopping) pthread_cond_timedwait(&ix->wake_cv, &ix->wake_mu, &t);
     }
     pthread_mutex_unlock(&ix->wake_mu);
@@ -355,23 +374,25 @@ int audit_index_find(struct audit_index *ix, const char *record, const char *act
         store_rows_free(seqs);
         return rc;
     }
-    /* seq values are the side file's integers, so they go into the SQL as digits. */
-    size_t cap = 128 + (size_t)m * 21;
-    char *sql = malloc(cap);
-    if (!sql) {
-        store_rows_free(seqs);
-        return KT_ENOMEM;
-    }
-    size_t w = (size_t)snprintf(sql, cap, "SELECT " ENTRY_COLS " FROM audit WHERE seq IN (");
+    /* The seqs as one JSON array parameter: one fixed statement, cached like the others. */
+    struct kt_buf ids;
+    kt_buf_init(&ids, 64 + (size_t)m * 21);
+    kt_buf_puts(&ids, "[");
     for (long i = 0; i < m; i++)
-        w += (size_t)snprintf(sql + w, cap - w, "%s%lld", i ? "," : "",
-                              strtoll(store_rows_get(seqs, (size_t)i, 0), NULL, 10));
-    snprintf(sql + w, cap - w, "%s) ORDER BY seq DESC", m ? "" : "0");
+        kt_buf_printf(&ids, "%s%lld", i ? "," : "",
+                      strtoll(store_rows_get(seqs, (size_t)i, 0), NULL, 10));
+    kt_buf_puts(&ids, "]");
     store_rows_free(seqs);
+    char *list = kt_buf_take(&ids, NULL);
+    if (!list) return kt_fail(KT_ENOMEM, "audit index: out of memory");
+    const char *q[] = {list};
     store_get(ix->st, &c);
-    long got = store_exec(c, sql, 0, NULL, rows);
+    long got = store_exec(c,
+                          "SELECT " ENTRY_COLS " FROM audit WHERE seq IN"
+                          " (SELECT value FROM json_each(?)) ORDER BY seq DESC",
+                          1, q, rows);
     store_put(ix->st, c);
-    free(sql);
+    free(list);
     if (got < 0) return (int)got;
     *n = got;
     return 0;

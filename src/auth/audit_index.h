@@ -28,7 +28,10 @@ void audit_index_close(struct audit_index *ix);
 /* The entries that concern `record` (when non-NULL) or were made by `actor`, newest first, at
  * most `limit` (1..5000). *rows (the caller frees it with store_rows_free) has the columns
  * seq, ts, actor, role, agency, action, target, reason, detail; *n is the row count.
- * Returns 0 or a KT_E* code. */
+ * On SQLite it first indexes what the background thread has not yet (it can take a while
+ * after the side file was rebuilt) and fails with KT_ESTORE if another process holds the side
+ * file's write lock for over 10 s. It takes connections of st: the caller must not hold one
+ * (with a small pool that would deadlock). Returns 0 or a KT_E* code. */
 int audit_index_find(struct audit_index *ix, const char *record, const char *actor, long limit,
                      struct store_rows **rows, long *n);
 
