@@ -127,35 +127,27 @@ static int insert_entry(const struct audit *a, struct store_conn *c, const struc
     const char *detail = e->detail ? e->detail : "{}";
     entry_hash(hash, seqs, ts, u->name, u->role, u->agency, e->action, e->target, e->reason, detail,
                newhash);
-    if (store_kind(a->st) == STORE_SQLITE) {
-        /* The record ids go in the entry's own row; the side file indexes them later
-         * (audit_index.h). */
-        char *refs = NULL;
-        int rc = refs_join(e, &refs);
-        if (rc) return rc;
-        const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
-                           e->target, e->reason, detail,  hash,    newhash,   refs};
-        long n_ = store_exec(c,
-                             "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
-                             " reason, detail, prev_hash, hash, refs)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                             12, p, NULL);
-        free(refs);
-        if (n_ < 0) return (int)n_;
-    } else {
-        const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
-                           e->target, e->reason, detail,  hash,    newhash};
-        long rc = store_exec(c,
-                             "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
-                             " reason, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                             11, p, NULL);
-        if (rc < 0) return (int)rc;
-        for (size_t i = 0; i < e->nrefs; i++) {
-            const char *q[] = {e->refs[i], seqs};
-            rc = store_exec(c, "INSERT INTO audit_refs (record_id, seq) VALUES (?, ?)", 2, q, NULL);
-            if (rc < 0) return (int)rc;
-        }
+    /* On SQLite the record ids go in the entry's own row and the side file indexes them later
+     * (audit_index.h); PostgreSQL keeps them in audit_refs. */
+    int sqlite = store_kind(a->st) == STORE_SQLITE;
+    char *refs = NULL;
+    int rc = sqlite ? refs_join(e, &refs) : 0;
+    if (rc) return rc;
+    const char *p[] = {seqs,      ts,        u->name, u->role, u->agency, e->action,
+                       e->target, e->reason, detail,  hash,    newhash,   refs};
+    long m = store_exec(c,
+                        sqlite ? "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
+                                 " reason, detail, prev_hash, hash, refs)"
+                                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                               : "INSERT INTO audit (seq, ts, actor, role, agency, action, target,"
+                                 " reason, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        sqlite ? 12 : 11, p, NULL);
+    free(refs);
+    for (size_t i = 0; !sqlite && m >= 0 && i < e->nrefs; i++) {
+        const char *q[] = {e->refs[i], seqs};
+        m = store_exec(c, "INSERT INTO audit_refs (record_id, seq) VALUES (?, ?)", 2, q, NULL);
     }
+    if (m < 0) return (int)m;
     *seq = n;
     memcpy(hash, newhash, 65);
     return 0;
