@@ -266,21 +266,13 @@ static int walk_fs(void *h, forensics_entry_fn fn, void *ctx)
 }
 
 /* Hands a range of blocks to fn as image bytes, cut at the image's end. */
-static int emit_range(struct ext_fs *fs, uint64_t first, uint64_t n, forensics_range_fn fn,
-                      void *ctx)
-{
-    uint64_t bs = fs->block_size, img_end = forensics_image_size(fs->img);
-    uint64_t start = fs->off + first * bs, len = n * bs;
-    if (!n || start >= img_end) return 0;
-    if (len > img_end - start) len = img_end - start;
-    return fn(ctx, start, len);
-}
-
-/* Blocks whose bit is clear in their group's block bitmap, merged into ranges. */
+/* Blocks whose bit is clear in their group's block bitmap, merged into ranges, cut at the
+ * image's end. */
 static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
 {
     struct ext_fs *fs = h;
-    uint64_t run_start = 0, run_len = 0;
+    struct forensics_runs runs = {.fn = fn, .ctx = ctx};
+    uint64_t bs = fs->block_size, img_end = forensics_image_size(fs->img);
     for (uint32_t g = 0; g < fs->groups; g++) {
         const struct ext_gd *gd = ext_group(fs, g);
         if (!gd || ext_read_block(fs, gd->block_bitmap, fs->blockbuf) != 0) {
@@ -293,17 +285,13 @@ static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
         if (n > (uint64_t)fs->block_size * 8) n = (uint64_t)fs->block_size * 8;
         for (uint64_t i = 0; i < n; i++) {
             if (fs->blockbuf[i / 8] & (1u << (i % 8))) continue;
-            if (run_len && run_start + run_len == first + i) {
-                run_len++;
-                continue;
-            }
-            int rc = emit_range(fs, run_start, run_len, fn, ctx);
+            uint64_t start = fs->off + (first + i) * bs;
+            if (start >= img_end) continue;
+            int rc = forensics_runs_add(&runs, start, bs < img_end - start ? bs : img_end - start);
             if (rc) return rc;
-            run_start = first + i;
-            run_len = 1;
         }
     }
-    return emit_range(fs, run_start, run_len, fn, ctx);
+    return forensics_runs_flush(&runs);
 }
 
 const struct forensics_fs_ops forensics_ext_ops = {

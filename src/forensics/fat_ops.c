@@ -129,7 +129,8 @@ int fat_op_stat(void *h, const char *addr, struct kt_buf *out)
 int fat_op_unalloc(void *h, forensics_range_fn fn, void *ctx)
 {
     struct fatfs *fs = h;
-    uint64_t run_start = 0, run_len = 0; /* in sectors */
+    struct forensics_runs runs = {.fn = fn, .ctx = ctx};
+    uint64_t ss = fs->ssize;
     int rc = 0;
     uint64_t end = fs->firstclustsect + fs->csize * fs->clustcnt;
     /* Only what the image holds: a boot sector may claim far more than was imaged. */
@@ -143,25 +144,10 @@ int fat_op_unalloc(void *h, forensics_range_fn fn, void *ctx)
     for (uint64_t c = 2; c <= lastc && rc == 0; c++) {
         int a = fs->fam->cluster_alloc(fs, c);
         if (a != 0) continue;
-        uint64_t s = fat_clust_to_sect(fs, c);
-        if (run_len && run_start + run_len == s) {
-            run_len += fs->csize;
-            continue;
-        }
-        if (run_len) rc = fn(ctx, fs->off + run_start * fs->ssize, run_len * fs->ssize);
-        run_start = s;
-        run_len = fs->csize;
+        rc = forensics_runs_add(&runs, fs->off + fat_clust_to_sect(fs, c) * ss, fs->csize * ss);
     }
     /* Sectors after the last whole cluster belong to no file. */
-    if (rc == 0 && end <= lastb) {
-        if (run_len && run_start + run_len == end) {
-            run_len += lastb + 1 - end;
-        } else {
-            if (run_len) rc = fn(ctx, fs->off + run_start * fs->ssize, run_len * fs->ssize);
-            run_start = end;
-            run_len = lastb + 1 - end;
-        }
-    }
-    if (rc == 0 && run_len) rc = fn(ctx, fs->off + run_start * fs->ssize, run_len * fs->ssize);
-    return rc;
+    if (rc == 0 && end <= lastb)
+        rc = forensics_runs_add(&runs, fs->off + end * ss, (lastb + 1 - end) * ss);
+    return rc ? rc : forensics_runs_flush(&runs);
 }

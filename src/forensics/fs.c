@@ -82,3 +82,22 @@ void forensics_fs_close(struct forensics_fs *fs)
     if (fs->ops && fs->h) fs->ops->close(fs->h);
     memset(fs, 0, sizeof *fs);
 }
+
+int forensics_runs_add(struct forensics_runs *r, uint64_t off, uint64_t len)
+{
+    if (r->len && r->start + r->len == off) {
+        r->len += len;
+        return 0;
+    }
+    int rc = forensics_runs_flush(r);
+    r->start = off;
+    r->len = len;
+    return rc;
+}
+
+int forensics_runs_flush(struct forensics_runs *r)
+{
+    int rc = r->len ? r->fn(r->ctx, r->start, r->len) : 0;
+    r->len = 0;
+    return rc;
+}

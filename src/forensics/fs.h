@@ -54,6 +54,19 @@ typedef int (*forensics_data_fn)(void *ctx, uint64_t off, const void *data, size
 /* Byte range of the image (absolute offset); non-zero stops. */
 typedef int (*forensics_range_fn)(void *ctx, uint64_t off, uint64_t len);
 
+/* Merges byte ranges given in ascending order into maximal runs before they reach fn: the
+ * parsers' unalloc ops add one free unit (cluster, block) at a time. */
+struct forensics_runs {
+    forensics_range_fn fn;
+    void *ctx;
+    uint64_t start, len; /* the pending run; len 0 = none */
+};
+/* Adds [off, off + len): extends the pending run if it continues it, else hands the pending run
+ * to fn first. Returns fn's non-zero result, or 0. */
+int forensics_runs_add(struct forensics_runs *r, uint64_t off, uint64_t len);
+/* Hands the pending run, if any, to fn. Returns fn's result, or 0. */
+int forensics_runs_flush(struct forensics_runs *r);
+
 /* What a parser could not read, in words for the examiner: bounded, the rest counted. */
 struct forensics_diag {
     char **msgs; /* owned */

@@ -239,9 +239,7 @@ static int stat_fs(void *h, const char *addr, struct kt_buf *b)
 
 struct bitmap_ctx {
     struct ntfs_fs *fs;
-    forensics_range_fn fn;
-    void *ctx;
-    uint64_t start, len; /* pending free run, clusters */
+    struct forensics_runs runs;
 };
 
 static int bitmap_cb(void *ctx, uint64_t off, const void *data, size_t n)
@@ -254,16 +252,8 @@ static int bitmap_cb(void *ctx, uint64_t off, const void *data, size_t n)
             uint64_t lcn = (off + i) * 8 + bit;
             if (lcn >= c->fs->total_clusters) return 1;
             if (p[i] & (1u << bit)) continue;
-            if (c->len && c->start + c->len == lcn) {
-                c->len++;
-                continue;
-            }
-            if (c->len) {
-                int rc = c->fn(c->ctx, c->fs->off + c->start * cs, c->len * cs);
-                if (rc) return rc;
-            }
-            c->start = lcn;
-            c->len = 1;
+            int rc = forensics_runs_add(&c->runs, c->fs->off + lcn * cs, cs);
+            if (rc) return rc;
         }
     }
     return 0;
@@ -275,17 +265,12 @@ static int unalloc_fs(void *h, forensics_range_fn fn, void *ctx)
     struct ntfs_file f;
     if (ntfs_file_load(fs, 6, &f) != 0) return kt_fail(KT_ENOTFOUND, "ntfs: $Bitmap unreadable");
     const struct ntfs_attr *a = ntfs_file_attr(&f, NTFS_AT_DATA, NULL, -1);
-    struct bitmap_ctx c = {fs, fn, ctx, 0, 0};
+    struct bitmap_ctx c = {fs, {.fn = fn, .ctx = ctx}};
     int rc = a ? ntfs_attr_read(fs, a, 0, bitmap_cb, &c)
                : kt_fail(KT_ENOTFOUND, "ntfs: $Bitmap has no $DATA");
     ntfs_file_free(&f);
     if (rc < 0) return rc;
-    if (rc == 0 || rc == 1) {
-        if (c.len)
-            rc = fn(ctx, fs->off + c.start * fs->cluster_size, c.len * fs->cluster_size);
-        else
-            rc = 0;
-    }
+    if (rc == 0 || rc == 1) rc = forensics_runs_flush(&c.runs); /* 1: past the last cluster */
     return rc;
 }
 
