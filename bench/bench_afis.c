@@ -13,7 +13,10 @@
  *   BENCH_AFIS_SHORTLIST entries the index passes to the matcher (default 2000)
  *   AFIS_NBIS_BIN        directory holding mindtct and bozorth3, built by hand from NIST's
  *                        public NBIS source (never built here); skipped when unset
- *   BENCH_AFIS_NBIS_FINGERS  fingers for the NBIS comparison (default 200)
+ *   BENCH_AFIS_NBIS_FINGERS  fingers for the NBIS comparison (default: all of the set)
+ *   BENCH_AFIS_NBIS_IMPOSTORS  other fingers each NBIS probe is compared with (default: all;
+ *                        fewer keeps bozorth3's time down on image sets, where mindtct finds
+ *                        over 100 minutiae a print and bozorth3 does ~100 comparisons/s)
  *
  * Data: minutiae-level synthetic fingers (src/afis/minsynth.c), plain impressions for the
  * tenprint figures and latent-like partial impressions (a quarter of the area) for the
@@ -22,9 +25,10 @@
  * impostor raw-score tail by overlap class, from which match.c's calibration is fitted.
  * --images: the sets are images instead (synth.c masters and impressions with pose ±30°, shift
  * ±25 px, distortion 8 px, noise σ 4..20, pressure ±0.4, 2 % damage, every other one a
- * partial print of 60..100 %), extracted with afis_extract on all cores; no latent set, no 1:N
- * part (with AFIS_NBIS_BIN, NBIS on the first impressions' images). The calibration is fitted on
- * these (`--images --calibrate`). */
+ * partial print of 60..100 %), and one latent image per finger (a blob holding 12..25 of the
+ * master's minutiae on a noisy background), extracted with afis_extract on all cores; no 1:N
+ * part (with AFIS_NBIS_BIN, mindtct + bozorth3 on the very same images). The calibration is
+ * fitted on the plain impressions (`--images --calibrate`). */
 #include "afis/afis.h"
 #include "afis/afis_internal.h"
 #include "afis/ansinist.h"
@@ -87,7 +91,7 @@ static void make_set(struct set *s, int fingers, int imps, const struct afis_min
 struct img_job {
     struct set *s;
     uint32_t seed0;
-    int t, threads;
+    int t, threads, latent;
 };
 
 /* Impression i of finger f (master seed ms) of the image sets. */
@@ -104,6 +108,25 @@ static int image_impression(const struct afis_synth_master *m, uint32_t ms, int 
     return afis_synth_impression(m, ms * 64 + (uint32_t)i, &p, img, NULL);
 }
 
+/* Latent impression i of finger f: a blob of 12..25 of the master's minutiae on a noisy
+ * background, pose ±30°, shift ±25 px, distortion 8 px. */
+static int latent_impression(const struct afis_synth_master *m, uint32_t ms, int f, int i,
+                             struct afis_image *img)
+{
+    struct afis_impression_params p = {.max_shift = 25,
+                                       .max_rotation = 0.52,
+                                       .distortion = 8,
+                                       .noise = 8 + (double)((f + i) % 3) * 4,
+                                       .pressure = ((f + i) % 3 - 1) * 0.4,
+                                       .damage = 0.02,
+                                       .latent_min = 12,
+                                       .latent_max = 25};
+    return afis_synth_impression(m, ms * 64 + 32 + (uint32_t)i, &p, img, NULL);
+}
+
+typedef int (*image_fn)(const struct afis_synth_master *m, uint32_t ms, int f, int i,
+                        struct afis_image *img);
+
 static void *img_run(void *arg)
 {
     struct img_job *j = arg;
@@ -114,7 +137,8 @@ static void *img_run(void *arg)
         for (int i = 0; i < j->s->imps; i++) {
             size_t k = (size_t)f * (size_t)j->s->imps + (size_t)i;
             struct afis_image img;
-            if (image_impression(&m, ms, f, i, &img) || afis_extract(&img, &j->s->t[k])) abort();
+            image_fn make = j->latent ? latent_impression : image_impression;
+            if (make(&m, ms, f, i, &img) || afis_extract(&img, &j->s->t[k])) abort();
             afis_image_free(&img);
             mcc_prepare(&j->s->t[k], &j->s->p[k]);
         }
@@ -123,7 +147,8 @@ static void *img_run(void *arg)
     return NULL;
 }
 
-static void make_image_set(struct set *s, int fingers, int imps, uint32_t seed0, int threads)
+static void make_image_set(struct set *s, int fingers, int imps, uint32_t seed0, int threads,
+                           int latent)
 {
     s->fingers = fingers;
     s->imps = imps;
@@ -132,7 +157,7 @@ static void make_image_set(struct set *s, int fingers, int imps, uint32_t seed0,
     pthread_t th[64];
     struct img_job jobs[64];
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (struct img_job){s, seed0, t, threads};
+        jobs[t] = (struct img_job){s, seed0, t, threads, latent};
         pthread_create(&th[t], NULL, img_run, &jobs[t]);
     }
     for (int t = 0; t < threads; t++)
@@ -271,6 +296,20 @@ static void accuracy(const char *label, struct set *gal, struct set *probe, int 
         }
         free(d);
     }
+    /* the calibration's promise: a threshold means the same false-match rate whatever the
+     * number of minutiae; impostor shares over the 1/100 and 1/1000 thresholds by the smaller
+     * template's minutiae count (printed below) */
+    static const int lim[] = {25, 40, 60, 80, AFIS_MAX_MINUTIAE};
+    enum { NC = sizeof lim / sizeof *lim };
+    size_t cn[NC] = {0}, c2[NC] = {0}, c3[NC] = {0};
+    for (size_t q = 0; q < ni; q++) {
+        int na = gal->t[ip[q][0]].n, nb = probe->t[ip[q][1]].n, m = na < nb ? na : nb, c = 0;
+        while (c < NC - 1 && m > lim[c])
+            c++;
+        cn[c]++;
+        c2[c] += is[q] >= afis_threshold(2);
+        c3[c] += is[q] >= afis_threshold(3);
+    }
     qsort(gs, ng, sizeof *gs, dcmp);
     qsort(is, ni, sizeof *is, dcmp);
     struct rates r;
@@ -283,6 +322,14 @@ static void accuracy(const char *label, struct set *gal, struct set *probe, int 
            100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0);
     printf("  thresholds: FMR100 %.3f, FMR1000 %.3f (calibrated 0.375 → observed FMR %.5f)\n",
            r.thr100, r.thr1000, (double)over / (double)ni);
+    printf("  observed FMR by the smaller template's minutiae (nominal 1/100 at %.3f, 1/1000 at "
+           "%.3f):\n   ",
+           afis_threshold(2), afis_threshold(3));
+    for (int c = 0; c < NC; c++)
+        if (cn[c])
+            printf(" %d..%d: %.4f / %.5f (%zu)", c ? lim[c - 1] + 1 : 0, lim[c],
+                   (double)c2[c] / (double)cn[c], (double)c3[c] / (double)cn[c], cn[c]);
+    printf("\n");
     printf("  impostor comparisons on %d threads: %.0f /s\n", threads, (double)ni / el);
     /* rank-1: probe impression (1 or the latent) against gallery impression 0 of all */
     int hits = 0;
@@ -437,32 +484,23 @@ static int write_xyt(const char *path, const struct afis_template *t)
     return fclose(x);
 }
 
-/* The peer's minutiae of impression i of finger f: NIST mindtct on the same image, written as
- * an ANSI/NIST transaction with one Type-14 record (our own writer). */
-static int nbis_extract(const char *bin, const char *dir, uint32_t seed0, int f, int i)
+/* The peer's minutiae of one image: NIST mindtct on it, written as an ANSI/NIST transaction
+ * with one Type-14 record (our own writer); mindtct leaves BASE.xyt. */
+static int nbis_extract(const char *bin, const char *base, const struct afis_image *img)
 {
-    struct afis_synth_master m;
-    uint32_t ms = seed0 + (uint32_t)f;
-    if (afis_synth_master(ms, NULL, &m)) return -1;
-    struct afis_image img;
-    int rc = image_impression(&m, ms, f, i, &img);
-    afis_synth_master_free(&m);
-    if (rc) return -1;
     int fgp = 1;
     struct ansinist_spec spec = {.tot = "CAR",
                                  .dai = "BENCH",
                                  .ori = "BENCH",
                                  .tcn = "1",
-                                 .images = &img,
+                                 .images = img,
                                  .image_fgp = &fgp,
                                  .nimages = 1};
     uint8_t *buf;
     size_t len;
-    rc = ansinist_write(&spec, &buf, &len);
-    afis_image_free(&img);
-    if (rc) return -1;
-    char path[512], cmd[1536];
-    snprintf(path, sizeof path, "%s/f%04d_%d.an2", dir, f, i);
+    if (ansinist_write(&spec, &buf, &len)) return -1;
+    char path[600], cmd[1536];
+    snprintf(path, sizeof path, "%s.an2", base);
     FILE *o = fopen(path, "wb");
     if (!o) {
         free(buf);
@@ -471,108 +509,262 @@ static int nbis_extract(const char *bin, const char *dir, uint32_t seed0, int f,
     size_t w = fwrite(buf, 1, len, o);
     free(buf);
     if (fclose(o) || w != len) return -1;
-    snprintf(cmd, sizeof cmd, "%s/mindtct -m1 %s %s/f%04d_%d >/dev/null 2>&1", bin, path, dir, f,
-             i);
-    return system(cmd);
+    snprintf(cmd, sizeof cmd, "%s/mindtct -m1 %s %s >/dev/null 2>&1", bin, path, base);
+    int rc = system(cmd);
+    /* keep only the .xyt (the image and mindtct's other maps are large) */
+    static const char *const ext[] = {".an2", ".brw", ".dm", ".hcm", ".lcm",
+                                      ".lfm", ".min", ".qm", ".lfm"};
+    for (size_t k = 0; k < sizeof ext / sizeof *ext; k++) {
+        snprintf(path, sizeof path, "%s%s", base, ext[k]);
+        (void)unlink(path);
+    }
+    return rc;
 }
 
-/* NIST NBIS beside our matcher on the same pairs: impression 1 of each of the first `fingers`
- * fingers of s against impression 0 of all of them (genuine on the diagonal). Minutiae-level
- * sets: bozorth3 on our minutiae. Image sets (image_seed0 > 0): mindtct on the same images,
- * then bozorth3; ours are afis_extract's templates of those images. */
-static void nbis(const char *bin, const struct set *s, int fingers, uint32_t image_seed0)
+/* A set's minutiae as the peer sees them: prefix "p" or "l", DIR/P%04d_%d.xyt per impression;
+ * written from our templates (minutiae-level sets) or by mindtct from the same images. */
+struct nbis_files {
+    const char *bin, *dir;
+    const struct set *s;
+    char prefix;
+    int fingers;
+    uint32_t image_seed0; /* 0: minutiae-level set */
+    image_fn image;
+    int t, threads, failed;
+};
+
+static void *nbis_files_run(void *arg)
 {
-    char dir[] = "/tmp/afis-nbis-XXXXXX";
-    if (!mkdtemp(dir) || s->imps < 2) return;
-    if (fingers > s->fingers) fingers = s->fingers;
-    char path[512], cmd[1536];
-    snprintf(path, sizeof path, "%s/gallery.lis", dir);
-    FILE *lis = fopen(path, "w");
-    if (!lis) return;
-    double t0 = now_s(), ext = 0;
-    int failed = 0;
-    for (int f = 0; f < fingers; f++)
-        for (int i = 0; i < 2; i++) {
-            snprintf(path, sizeof path, "%s/f%04d_%d.xyt", dir, f, i);
-            if (image_seed0) {
-                double e0 = now_s();
-                failed += nbis_extract(bin, dir, image_seed0, f, i) != 0;
-                ext += now_s() - e0;
-            } else {
-                failed += write_xyt(path, &s->t[f * s->imps + i]) != 0;
+    struct nbis_files *j = arg;
+    char base[512];
+    for (int f = j->t; f < j->fingers; f += j->threads) {
+        struct afis_synth_master m;
+        uint32_t ms = j->image_seed0 + (uint32_t)f;
+        if (j->image_seed0 && afis_synth_master(ms, NULL, &m)) {
+            j->failed += j->s->imps;
+            continue;
+        }
+        for (int i = 0; i < j->s->imps; i++) {
+            snprintf(base, sizeof base, "%s/%c%04d_%d", j->dir, j->prefix, f, i);
+            if (!j->image_seed0) {
+                char path[600];
+                snprintf(path, sizeof path, "%s.xyt", base);
+                j->failed += write_xyt(path, &j->s->t[f * j->s->imps + i]) != 0;
+                continue;
             }
-            if (i == 0) fprintf(lis, "%s\n", path);
+            struct afis_image img;
+            if (j->image(&m, ms, f, i, &img)) {
+                j->failed++;
+                continue;
+            }
+            j->failed += nbis_extract(j->bin, base, &img) != 0;
+            afis_image_free(&img);
         }
-    fclose(lis);
-    if (failed) printf("NBIS: %d of %d minutiae files could not be made\n", failed, 2 * fingers);
-    /* score matrices, row = probe finger (impression 1), column = gallery finger (impression 0) */
-    size_t nn = (size_t)fingers * (size_t)fingers;
-    double *bz = calloc(nn, sizeof *bz), *ours = calloc(nn, sizeof *ours);
+        if (j->image_seed0) afis_synth_master_free(&m);
+    }
+    return NULL;
+}
+
+static int nbis_make_files(const char *bin, const char *dir, const struct set *s, char prefix,
+                           int fingers, uint32_t image_seed0, image_fn image, int threads)
+{
+    pthread_t th[64];
+    struct nbis_files jobs[64];
+    for (int t = 0; t < threads; t++) {
+        jobs[t] =
+            (struct nbis_files){bin, dir, s, prefix, fingers, image_seed0, image, t, threads, 0};
+        pthread_create(&th[t], NULL, nbis_files_run, &jobs[t]);
+    }
+    int failed = 0;
+    for (int t = 0; t < threads; t++) {
+        pthread_join(th[t], NULL);
+        failed += jobs[t].failed;
+    }
+    return failed;
+}
+
+/* bozorth3 -M over the pairs (probe impression, gallery impression), in lists of at most
+ * NBIS_CHUNK pairs (bozorth3 allocates its whole list size up front: ~2.6 kB a line) run by
+ * `threads` processes at a time; scores into out. */
+struct nbis_pair {
+    int pf, pi, gf, gi;
+};
+#define NBIS_CHUNK 20000
+
+static int bozorth_pairs(const char *bin, const char *dir, char pprefix,
+                         const struct nbis_pair *pairs, size_t n, int threads, double *out)
+{
+    char path[512], cmd[2048];
+    size_t chunks = (n + NBIS_CHUNK - 1) / NBIS_CHUNK;
+    for (size_t c = 0; c < chunks; c++) {
+        snprintf(path, sizeof path, "%s/mates%06zu.lis", dir, c);
+        FILE *m = fopen(path, "w");
+        if (!m) return -1;
+        for (size_t k = c * NBIS_CHUNK; k < n && k < (c + 1) * NBIS_CHUNK; k++)
+            fprintf(m, "%s/%c%04d_%d.xyt\n%s/p%04d_%d.xyt\n", dir, pprefix, pairs[k].pf,
+                    pairs[k].pi, dir, pairs[k].gf, pairs[k].gi);
+        if (fclose(m)) return -1;
+    }
+    snprintf(cmd, sizeof cmd,
+             "cd %s && ls mates*.lis | xargs -P %d -I{} %s/bozorth3 -m1 -A maxfiles=%d "
+             "-A outfmt=s -M {} -o {}.out 2>/dev/null",
+             dir, threads, bin, 2 * NBIS_CHUNK);
+    if (system(cmd)) return -1;
+    size_t k = 0;
+    for (size_t c = 0; c < chunks; c++) {
+        size_t hi = (c + 1) * NBIS_CHUNK < n ? (c + 1) * NBIS_CHUNK : n;
+        snprintf(path, sizeof path, "%s/mates%06zu.lis.out", dir, c);
+        FILE *s = fopen(path, "r");
+        if (!s) return -1;
+        int sc;
+        while (k < hi && fscanf(s, "%d", &sc) == 1)
+            out[k++] = sc;
+        fclose(s);
+        if (k != hi) return -1;
+    }
+    return 0;
+}
+
+/* Mean minutiae per file of a set's peer files (DIR/P%04d_%d.xyt) and per template of ours. */
+static void minutiae_counts(const char *dir, char prefix, const struct set *s, int fingers)
+{
+    char path[512], line[256];
+    double peer = 0, ours = 0;
+    for (int f = 0; f < fingers; f++)
+        for (int i = 0; i < s->imps; i++) {
+            snprintf(path, sizeof path, "%s/%c%04d_%d.xyt", dir, prefix, f, i);
+            FILE *x = fopen(path, "r");
+            while (x && fgets(line, sizeof line, x))
+                peer++;
+            if (x) fclose(x);
+            ours += s->t[f * s->imps + i].n;
+        }
+    double n = (double)fingers * s->imps;
+    printf("  minutiae per template: NBIS %.1f, keitsu %.1f\n", peer / n, ours / n);
+}
+
+static void print_rates(const char *who, double *gen, size_t ng, double *imp, size_t ni, int top1,
+                        int searches)
+{
+    qsort(gen, ng, sizeof *gen, dcmp);
+    qsort(imp, ni, sizeof *imp, dcmp);
+    struct rates r;
+    rates(gen, ng, imp, ni, &r);
+    printf("  %-9s EER %.3f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   FNMR@ZeroFMR "
+           "%.2f %%   rank-1 %.1f %%\n",
+           who, 100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000, 100 * r.fnmr0,
+           100.0 * top1 / searches);
+}
+
+/* NIST NBIS beside our matcher on the very same pairs of the first `fingers` fingers.
+ * Genuine: every pair of a finger's impressions (gal == probe: probe impression j against
+ * gallery impression i < j; a latent set: every latent against every plain impression).
+ * Impostor and rank-1: the probe impression (plain: 1, latent: 0) of every finger against
+ * impression 0 of every other finger. Minutiae-level sets: bozorth3 on our minutiae; image
+ * sets (image_seed0 > 0): mindtct on the same images, then bozorth3, against our afis_extract
+ * templates of those images. The gallery's files are made once (made = 1 after). */
+static void nbis(const char *bin, const char *dir, const char *label, const struct set *gal,
+                 const struct set *probe, int fingers, uint32_t image_seed0, image_fn pimage,
+                 int *made, int threads)
+{
+    if (fingers > gal->fingers) fingers = gal->fingers;
+    int same = probe == gal, pimp = same ? 1 : 0;
+    if (gal->imps < 2) return;
+    double t0 = now_s();
+    int failed = 0;
+    if (!*made)
+        failed +=
+            nbis_make_files(bin, dir, gal, 'p', fingers, image_seed0, image_impression, threads);
+    *made = 1;
+    if (!same)
+        failed += nbis_make_files(bin, dir, probe, 'l', fingers, image_seed0, pimage, threads);
+    double ext = now_s() - t0;
+    if (failed) printf("NBIS: %d minutiae files could not be made\n", failed);
+    /* each probe against its own finger and the next `cols - 1` fingers (all by default) */
+    int cols = (int)env_long("BENCH_AFIS_NBIS_IMPOSTORS", fingers - 1) + 1;
+    if (cols > fingers) cols = fingers;
+    size_t ng = 0, nn = (size_t)fingers * (size_t)cols;
+    size_t cap = nn + (size_t)fingers * (size_t)gal->imps * (size_t)gal->imps;
+    struct nbis_pair *pairs = malloc(cap * sizeof *pairs);
+    /* the rows first (row = probe finger, column k = gallery finger f + k, k = 0 the mate),
+     * then the other genuine pairs */
+    for (int f = 0; f < fingers; f++)
+        for (int k = 0; k < cols; k++)
+            pairs[(size_t)f * cols + k] = (struct nbis_pair){f, pimp, (f + k) % fingers, 0};
+    size_t n = nn;
+    for (int f = 0; f < fingers; f++)
+        for (int j = 0; j < probe->imps; j++)
+            for (int i = 0; i < (same ? j : gal->imps); i++)
+                if (!(j == pimp && i == 0)) pairs[n++] = (struct nbis_pair){f, j, f, i};
+    double *bz = malloc(n * sizeof *bz), *ours = malloc(n * sizeof *ours);
     double b0 = now_s();
-    for (int f = 0; f < fingers; f++) {
-        snprintf(cmd, sizeof cmd, "%s/bozorth3 -m1 -p %s/f%04d_1.xyt -G %s/gallery.lis", bin, dir,
-                 f, dir);
-        FILE *pp = popen(cmd, "r");
-        if (!pp) break;
-        for (int g = 0; g < fingers; g++) {
-            int sc = 0;
-            if (fscanf(pp, "%d", &sc) != 1) sc = 0;
-            bz[(size_t)f * fingers + g] = sc;
-        }
-        pclose(pp);
+    if (bozorth_pairs(bin, dir, same ? 'p' : 'l', pairs, n, threads, bz)) {
+        printf("NBIS: bozorth3 failed (%s)\n", label);
+        free(pairs), free(bz), free(ours);
+        return;
     }
     double bel = now_s() - b0;
-    for (int f = 0; f < fingers; f++)
-        for (int g = 0; g < fingers; g++)
-            ours[(size_t)f * fingers + g] =
-                afis_match_prepared(&s->p[f * s->imps + 1], &s->p[g * s->imps]);
-    printf("NIST NBIS (%s) %s, %d genuine, %zu impostor pairs (impression 1 × impression 0):\n",
+    int(*ix)[2] = malloc(n * sizeof *ix);
+    for (size_t k = 0; k < n; k++) {
+        ix[k][0] = pairs[k].pf * probe->imps + pairs[k].pi;
+        ix[k][1] = pairs[k].gf * gal->imps + pairs[k].gi;
+    }
+    double oel = compare_all(probe->p, gal->p, (const int(*)[2])ix, n, ours, threads);
+    ng = (size_t)fingers + (n - nn);
+    size_t ni = nn - (size_t)fingers;
+    printf("NIST NBIS (%s) beside keitsu, %s, %d fingers: %zu genuine, %zu impostor pairs, %d "
+           "rank-1 searches over %d\n",
            bin,
            image_seed0 ? "mindtct + bozorth3 on the same images" : "bozorth3 on the same minutiae",
-           fingers, nn - (size_t)fingers);
+           fingers, ng, ni, fingers, cols);
+    printf("  set: %s\n", label);
     if (image_seed0)
-        printf("  mindtct: %.0f ms per image (one process each, incl. start and file writing)\n",
-               1e3 * ext / (2.0 * fingers));
-    printf("  bozorth3: %.0f comparisons/s (one process per probe, incl. file reading); all %.0f "
-           "s\n",
-           (double)nn / bel, now_s() - t0);
-    double *gen = malloc(sizeof(double) * (size_t)fingers), *imp = malloc(sizeof(double) * nn);
+        printf("  mindtct: %.0f ms wall per image on %d threads (a process each, incl. writing)\n",
+               1e3 * ext / ((double)fingers * (same ? gal->imps : probe->imps)), threads);
+    minutiae_counts(dir, same ? 'p' : 'l', probe, fingers);
+    printf("  comparisons/s on %d threads: bozorth3 %.0f (-M, files read per pair), keitsu %.0f\n",
+           threads, (double)n / bel, (double)n / oel);
+    double *gen = malloc(ng * sizeof *gen), *imp = malloc(ni * sizeof *imp);
     for (int who = 0; who < 2; who++) {
-        const double *mx = who ? ours : bz;
-        size_t ni = 0;
+        const double *sc = who ? ours : bz;
+        size_t gi = 0, ii = 0;
         int top1 = 0;
         for (int f = 0; f < fingers; f++) {
+            const double *row = sc + (size_t)f * cols;
             int best = 0;
-            for (int g = 0; g < fingers; g++) {
-                double v = mx[(size_t)f * fingers + g];
-                if (g == f)
-                    gen[f] = v;
-                else
-                    imp[ni++] = v;
-                if (v > mx[(size_t)f * fingers + best]) best = g;
+            gen[gi++] = row[0];
+            for (int k = 1; k < cols; k++) {
+                imp[ii++] = row[k];
+                if (row[k] >= row[best]) best = k; /* ties count against the mate */
             }
-            top1 += best == f;
+            top1 += best == 0;
         }
-        qsort(gen, (size_t)fingers, sizeof *gen, dcmp);
-        qsort(imp, ni, sizeof *imp, dcmp);
-        struct rates r;
-        rates(gen, (size_t)fingers, imp, ni, &r);
-        printf("  %-9s EER %.2f %%   FNMR@FMR100 %.2f %%   FNMR@FMR1000 %.2f %%   FNMR@ZeroFMR "
-               "%.2f %%   rank-1 %.1f %%\n",
-               who ? "keitsu" : "bozorth3", 100 * r.eer, 100 * r.fnmr100, 100 * r.fnmr1000,
-               100 * r.fnmr0, 100.0 * top1 / fingers);
+        for (size_t k = nn; k < n; k++)
+            gen[gi++] = sc[k];
+        print_rates(who ? "keitsu" : "bozorth3", gen, ng, imp, ni, top1, fingers);
     }
+    free(gen), free(imp), free(ix), free(pairs), free(bz), free(ours);
+}
+
+static void nbis_all(const char *bin, const char *label, const char *llabel,
+                     const struct set *plain, const struct set *latent, uint32_t image_seed0,
+                     int threads)
+{
+    char dir[] = "/tmp/afis-nbis-XXXXXX", cmd[256];
+    if (!mkdtemp(dir)) return;
+    int fingers = (int)env_long("BENCH_AFIS_NBIS_FINGERS", plain->fingers), made = 0;
+    nbis(bin, dir, label, plain, plain, fingers, image_seed0, image_impression, &made, threads);
+    if (latent)
+        nbis(bin, dir, llabel, plain, latent, fingers, image_seed0, latent_impression, &made,
+             threads);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
-    free(gen);
-    free(imp);
-    free(bz);
-    free(ours);
 }
 
 int main(int argc, char **argv)
 {
     int calibrate = 0, images = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they are made, also in a file */
     for (int a = 1; a < argc; a++) {
         calibrate |= strcmp(argv[a], "--calibrate") == 0;
         images |= strcmp(argv[a], "--images") == 0;
@@ -588,13 +780,25 @@ int main(int argc, char **argv)
                F, I, threads);
         struct set im;
         double t0 = now_s();
-        make_image_set(&im, F, I, 70000, threads);
+        make_image_set(&im, F, I, 70000, threads, 0);
         printf("  generated and extracted in %.0f s\n", now_s() - t0);
         accuracy("images plain × plain", &im, &im, threads, calibrate);
         if (calibrate) return 0;
+        struct set lat;
+        t0 = now_s();
+        make_image_set(&lat, F, 1, 70000, threads, 1);
+        double lm = 0;
+        for (int f = 0; f < F; f++)
+            lm += lat.t[f].n;
+        printf("  latent images (12..25 minutiae of the master each) generated and extracted in "
+               "%.0f s, %.1f minutiae each\n",
+               now_s() - t0, lm / F);
+        accuracy("images latent × plain", &im, &lat, threads, 0);
         speed(&im);
         const char *nb = getenv("AFIS_NBIS_BIN");
-        if (nb && *nb) nbis(nb, &im, (int)env_long("BENCH_AFIS_NBIS_FINGERS", 200), 70000);
+        if (nb && *nb)
+            nbis_all(nb, "image plain impressions", "image latents × plain impressions", &im, &lat,
+                     70000, threads);
         return 0;
     }
     printf("AFIS benchmark: %d fingers × %d impressions (minutiae-level synthetic), %d cores\n", F,
@@ -607,7 +811,9 @@ int main(int argc, char **argv)
     if (calibrate) return 0;
     speed(&plain);
     const char *nb = getenv("AFIS_NBIS_BIN");
-    if (nb && *nb) nbis(nb, &plain, (int)env_long("BENCH_AFIS_NBIS_FINGERS", 200), 0);
+    if (nb && *nb)
+        nbis_all(nb, "minutiae-level plain", "minutiae-level latents × plain", &plain, &latent, 0,
+                 threads);
     if (G > 0)
         one_to_n(G, (int)env_long("BENCH_AFIS_SEARCHES", 50),
                  (size_t)env_long("BENCH_AFIS_SHORTLIST", 2000));

@@ -18,6 +18,7 @@
 #define MCC_SECTORS 8
 #define MCC_DIRS 8
 #define MCC_MIN_BITS 4 /* a cylinder with fewer set cells is not used as an anchor */
+#define MCC_COLS 256   /* AFIS_MAX_MINUTIAE rounded up to a multiple of 16 */
 #define HULL_MAX 64
 
 struct afis_prepared {
@@ -25,8 +26,10 @@ struct afis_prepared {
     int width, height;
     float x[AFIS_MAX_MINUTIAE], y[AFIS_MAX_MINUTIAE]; /* y grows upwards (y = -row) */
     float a[AFIS_MAX_MINUTIAE];                       /* direction, radians [0, 2π) */
-    uint64_t cyl[AFIS_MAX_MINUTIAE][MCC_WORDS];
-    uint8_t bits[AFIS_MAX_MINUTIAE];
+    /* word w of minutia i's cylinder at cyl[w][i] (word-major, so a vector unit reads the same
+     * word of 8 minutiae at once); columns n..MCC_COLS-1 are zero */
+    _Alignas(64) uint64_t cyl[MCC_WORDS][MCC_COLS];
+    uint8_t bits[MCC_COLS];       /* set cells per cylinder; 0 past n */
     uint8_t t[AFIS_MAX_MINUTIAE]; /* minutia type */
     int nh;                       /* convex hull of the minutiae, counter-clockwise */
     float hx[HULL_MAX], hy[HULL_MAX];
@@ -50,6 +53,12 @@ struct mcc_grid {
  * (ring × sectors + sector) × dirs + dir); the number of set cells. */
 int mcc_grid_cylinder(const struct afis_prepared *p, int i, const struct mcc_grid *g,
                       uint64_t *cyl);
+/* The matcher's local pairs on AVX-512 (AND + VPOPCNTQ over 16 cylinders at a time) where
+ * the CPU has AVX512F and AVX512_VPOPCNTDQ, else scalar; both give the same scores. want 1
+ * asks for the vector path (if the CPU has it), 0 for the scalar one, -1 leaves the choice
+ * (first call: the CPU's, unless KEITSU_AFIS_NO_AVX512 is set). Returns 1 when the vector
+ * path is in use. Process-wide; for tests and benchmarks. */
+int afis_match_wide(int want);
 /* Fast atan2 in radians [0, 2π), error below 0.002 rad. */
 double mcc_atan2(double y, double x);
 

@@ -78,48 +78,143 @@ static void sort_pairs(struct pair *p, int n, struct pair *tmp)
     /* four passes: the result is back in p */
 }
 
-/* For each minutia of s, its PER_ROW most similar cylinders in l. A pair is first tested
- * against the row's current bound by a multiplication (with a margin, so the exact test that
- * follows decides the ties); only the few that pass pay for a division. */
-HOT static int local_pairs(const struct afis_prepared *s, const struct afis_prepared *l,
-                           struct pair *out)
+/* One row of the local pairs: the PER_ROW most similar cylinders of l to minutia i of s,
+ * best first, ties in column order. A candidate is first tested against the row's current
+ * bound (the PER_ROW-th best so far, or MIN_LOCAL) by a multiplication, with a margin so the
+ * exact test that follows decides the ties; only the few that pass pay for a division. */
+struct row {
+    struct pair best[PER_ROW];
+    int nb;
+    float worst;
+};
+
+static inline void row_offer(struct row *r, const struct afis_prepared *l, int i, int bi, int j,
+                             int inter)
+{
+    int den = bi + l->bits[j];
+    if (!inter || 2.0f * (float)inter < r->worst * (float)den * 0.999f) return;
+    float sim = 2.0f * (float)inter / (float)den;
+    if (sim < MIN_LOCAL || l->bits[j] < MCC_MIN_BITS) return;
+    int k;
+    if (r->nb < PER_ROW)
+        k = r->nb++;
+    else if (sim > r->best[PER_ROW - 1].sim)
+        k = PER_ROW - 1;
+    else
+        return;
+    while (k > 0 && r->best[k - 1].sim < sim) {
+        r->best[k] = r->best[k - 1];
+        k--;
+    }
+    r->best[k] = (struct pair){sim, (uint8_t)i, (uint8_t)j};
+    if (r->nb == PER_ROW) r->worst = r->best[PER_ROW - 1].sim;
+}
+
+HOT static void row_scalar(const struct afis_prepared *s, const struct afis_prepared *l, int i,
+                           struct row *r)
+{
+    const int bi = s->bits[i];
+    const uint64_t c0 = s->cyl[0][i], c1 = s->cyl[1][i], c2 = s->cyl[2][i], c3 = s->cyl[3][i];
+    for (int j = 0; j < l->n; j++) {
+        int inter =
+            __builtin_popcountll(c0 & l->cyl[0][j]) + __builtin_popcountll(c1 & l->cyl[1][j]) +
+            __builtin_popcountll(c2 & l->cyl[2][j]) + __builtin_popcountll(c3 & l->cyl[3][j]);
+        row_offer(r, l, i, bi, j, inter);
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_ROW_AVX512 1
+/* The same row, 16 columns at a time: AND + VPOPCNTQ over the word-major cylinders, then the
+ * bound test in 16 float lanes (with the bound as it stood at the block's start, which only
+ * lets more candidates through to row_offer, in column order: the result is the scalar one). */
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) static void
+row_avx512(const struct afis_prepared *s, const struct afis_prepared *l, int i, struct row *r)
+{
+    const int bi = s->bits[i];
+    const __m512i c0 = _mm512_set1_epi64((long long)s->cyl[0][i]),
+                  c1 = _mm512_set1_epi64((long long)s->cyl[1][i]),
+                  c2 = _mm512_set1_epi64((long long)s->cyl[2][i]),
+                  c3 = _mm512_set1_epi64((long long)s->cyl[3][i]);
+    const __m512i vbi = _mm512_set1_epi32(bi);
+    int32_t inter[16];
+    for (int j0 = 0; j0 < l->n; j0 += 16) {
+        __m512i h[2];
+        for (int k = 0; k < 2; k++) {
+            int j = j0 + 8 * k;
+            __m512i x = _mm512_popcnt_epi64(_mm512_and_si512(c0, _mm512_load_si512(&l->cyl[0][j])));
+            x = _mm512_add_epi64(
+                x, _mm512_popcnt_epi64(_mm512_and_si512(c1, _mm512_load_si512(&l->cyl[1][j]))));
+            x = _mm512_add_epi64(
+                x, _mm512_popcnt_epi64(_mm512_and_si512(c2, _mm512_load_si512(&l->cyl[2][j]))));
+            h[k] = _mm512_add_epi64(
+                x, _mm512_popcnt_epi64(_mm512_and_si512(c3, _mm512_load_si512(&l->cyl[3][j]))));
+        }
+        __m512i in = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(h[0])),
+                                        _mm512_cvtepi64_epi32(h[1]), 1);
+        __m512i bj = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)&l->bits[j0]));
+        __m512 den = _mm512_cvtepi32_ps(_mm512_add_epi32(vbi, bj));
+        __m512 lhs = _mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_cvtepi32_ps(in));
+        __m512 rhs =
+            _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(r->worst), den), _mm512_set1_ps(0.999f));
+        unsigned m = _mm512_cmp_ps_mask(lhs, rhs, _CMP_GE_OQ) & _mm512_test_epi32_mask(in, in);
+        if (l->n - j0 < 16) m &= (1u << (l->n - j0)) - 1;
+        if (!m) continue;
+        _mm512_storeu_si512(inter, in);
+        while (m) {
+            int k = __builtin_ctz(m);
+            m &= m - 1;
+            row_offer(r, l, i, bi, j0 + k, inter[k]);
+        }
+    }
+}
+
+static int wide = -1; /* -1 not yet known; every thread computes the same value */
+
+static int wide_supported(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+}
+
+int afis_match_wide(int want)
+{
+    int v = __atomic_load_n(&wide, __ATOMIC_RELAXED);
+    if (want >= 0 || v < 0) {
+        v = want >= 0 ? want && wide_supported()
+                      : wide_supported() && !getenv("KEITSU_AFIS_NO_AVX512");
+        __atomic_store_n(&wide, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+#else
+int afis_match_wide(int want)
+{
+    (void)want;
+    return 0;
+}
+#endif
+
+/* For each minutia of s, its PER_ROW most similar cylinders in l; all pairs best first. */
+static int local_pairs(const struct afis_prepared *s, const struct afis_prepared *l,
+                       struct pair *out)
 {
     int np = 0;
+#ifdef HAVE_ROW_AVX512
+    int vec = afis_match_wide(-1);
+#endif
     for (int i = 0; i < s->n; i++) {
         if (s->bits[i] < MCC_MIN_BITS) continue;
-        struct pair best[PER_ROW];
-        int nb = 0;
-        const uint64_t *ci = s->cyl[i];
-        const int bi = s->bits[i];
-        /* the PER_ROW-th best so far, as a bound that needs no division */
-        float worst = MIN_LOCAL;
-        for (int j = 0; j < l->n; j++) {
-            const uint64_t *cj = l->cyl[j];
-            int inter = __builtin_popcountll(ci[0] & cj[0]) + __builtin_popcountll(ci[1] & cj[1]) +
-                        __builtin_popcountll(ci[2] & cj[2]) + __builtin_popcountll(ci[3] & cj[3]);
-            int den = bi + l->bits[j];
-            if (!inter || 2.0f * (float)inter < worst * (float)den * 0.999f) continue;
-            float sim = 2.0f * (float)inter / (float)den;
-            if (sim < MIN_LOCAL || l->bits[j] < MCC_MIN_BITS) continue;
-            if (nb < PER_ROW) {
-                int k = nb++;
-                while (k > 0 && best[k - 1].sim < sim) {
-                    best[k] = best[k - 1];
-                    k--;
-                }
-                best[k] = (struct pair){sim, (uint8_t)i, (uint8_t)j};
-            } else if (sim > best[PER_ROW - 1].sim) {
-                int k = PER_ROW - 1;
-                while (k > 0 && best[k - 1].sim < sim) {
-                    best[k] = best[k - 1];
-                    k--;
-                }
-                best[k] = (struct pair){sim, (uint8_t)i, (uint8_t)j};
-            }
-            if (nb == PER_ROW) worst = best[PER_ROW - 1].sim;
-        }
-        for (int k = 0; k < nb; k++)
-            out[np++] = best[k];
+        struct row r = {.nb = 0, .worst = MIN_LOCAL};
+#ifdef HAVE_ROW_AVX512
+        if (vec)
+            row_avx512(s, l, i, &r);
+        else
+#endif
+            row_scalar(s, l, i, &r);
+        for (int k = 0; k < r.nb; k++)
+            out[np++] = r.best[k];
     }
     struct pair tmp[MAX_PAIRS];
     sort_pairs(out, np, tmp);
@@ -300,12 +395,23 @@ double afis_threshold(double decades)
     return decades / AFIS_SCORE_DECADES;
 }
 
+/* Orders two templates of equal size by their cylinders' bytes, minutia by minutia (the
+ * tie-break that makes the score symmetric). */
+static int cyl_cmp(const struct afis_prepared *a, const struct afis_prepared *b)
+{
+    for (int i = 0; i < a->n; i++)
+        for (int w = 0; w < MCC_WORDS; w++) {
+            int c = memcmp(&a->cyl[w][i], &b->cyl[w][i], sizeof a->cyl[w][i]);
+            if (c) return c;
+        }
+    return 0;
+}
+
 static double match(const struct afis_prepared *a, const struct afis_prepared *b,
                     struct afis_match_detail *d)
 {
     /* the smaller side drives the search; the result does not depend on the order */
-    int swap = a->n > b->n ||
-               (a->n == b->n && memcmp(a->cyl, b->cyl, sizeof a->cyl[0] * (size_t)a->n) > 0);
+    int swap = a->n > b->n || (a->n == b->n && cyl_cmp(a, b) > 0);
     const struct afis_prepared *s = swap ? b : a, *l = swap ? a : b;
     if (d) memset(d, 0, sizeof *d);
     if (s->n < 2 || l->n < 2) return 0;

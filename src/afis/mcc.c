@@ -136,8 +136,13 @@ void mcc_prepare(const struct afis_template *t, struct afis_prepared *p)
     mcc_points(t, p);
     int n = p->n;
     static const struct mcc_grid grid = {MCC_RINGS, MCC_SECTORS, MCC_DIRS, MCC_RING_PX, 0.25, 1};
+    memset(p->cyl, 0, sizeof p->cyl);
+    memset(p->bits, 0, sizeof p->bits);
     for (int i = 0; i < n; i++) {
-        int b = mcc_grid_cylinder(p, i, &grid, p->cyl[i]);
+        uint64_t c[MCC_WORDS];
+        int b = mcc_grid_cylinder(p, i, &grid, c);
+        for (int w = 0; w < MCC_WORDS; w++)
+            p->cyl[w][i] = c[w];
         p->bits[i] = (uint8_t)(b > 255 ? 255 : b);
     }
     hull(p);
