@@ -18,7 +18,7 @@ PACKAGES=(
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev
     libxml2-dev libnats-dev nats-server libjs-leaflet chromium chromium-driver libpng-dev
     libewf-dev libyara-dev libssl-dev xz-utils sleuthkit foremost testdisk forensics-samples-all
-    ewf-tools gdisk fdisk ntfs-3g e2fsprogs
+    ewf-tools gdisk fdisk ntfs-3g e2fsprogs openssl
     postgresql postgresql-contrib postgresql-15-postgis-3 python3 curl sqlite3 wrk
     dosfstools mtools exfatprogs
 )

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The platform services over one data directory (or --db URL). */
 struct platform {
@@ -28,6 +29,9 @@ void platform_close(struct platform *p);
 
 /* Reads one line (the password) from standard input into out, without the newline. */
 int cli_read_password(char *out, size_t cap);
+/* Reads the whole file at path (at most max bytes) into a new buffer *out (caller frees), NUL
+ * after the *len bytes. KT_EIO (cannot open or read), KT_ETOOBIG, KT_ENOMEM. */
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Sends method server+path with body (borrowed, may be NULL) and token (may be NULL). *status
  * is the HTTP status; *out the parsed JSON reply (caller decrefs). A 4xx/5xx answer is an error
  * whose message is the server's. Needs curl_global_init() by the caller. */

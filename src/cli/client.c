@@ -37,6 +37,9 @@ int cli_call(const char *server, const char *method, const char *path, const cha
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    /* an https:// server whose certificate a private CA (or the server itself) signed */
+    const char *ca = getenv("KEITSU_CA_FILE");
+    if (ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(h);

@@ -12,30 +12,12 @@
 
 #define MAX_FILE (4 * 1024 * 1024)
 
-static int read_file(const char *path, uint8_t **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return kt_fail(KT_EIO, "cannot open %s", path);
-    uint8_t *b = malloc(MAX_FILE);
-    size_t n = b ? fread(b, 1, MAX_FILE, f) : 0;
-    int more = fgetc(f) != EOF;
-    fclose(f);
-    if (!b) return KT_ENOMEM;
-    if (more) {
-        free(b);
-        return kt_fail(KT_ETOOBIG, "%s is over %d bytes", path, MAX_FILE);
-    }
-    *out = b;
-    *len = n;
-    return 0;
-}
-
 /* A template file, or an image (which needs the extractor). */
 static int load_template(const char *path, struct afis_template *t)
 {
     uint8_t *b = NULL;
     size_t n = 0;
-    int rc = read_file(path, &b, &n);
+    int rc = cli_read_file(path, MAX_FILE, &b, &n);
     if (rc) return rc;
     if (n >= 8 && memcmp(b, "FMR\0", 4) == 0) {
         rc = afis_template_read(b, n, 0, t);

@@ -27,6 +27,38 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+/* The server's certificate and key for HTTPS, read once at start. */
+struct tls_files {
+    uint8_t *cert, *key;
+    size_t key_len;
+    struct http_tls tls;
+};
+
+static void tls_files_free(struct tls_files *t)
+{
+    if (t->key) sodium_memzero(t->key, t->key_len);
+    free(t->key);
+    free(t->cert);
+    memset(t, 0, sizeof *t);
+}
+
+static int tls_files_read(struct tls_files *t, const char *cert, const char *key)
+{
+    size_t n;
+    int rc = cli_read_file(cert, 1u << 20, &t->cert, &n);
+    if (!rc) rc = cli_read_file(key, 1u << 20, &t->key, &t->key_len);
+    if (!rc && (!strstr((char *)t->cert, "-----BEGIN CERTIFICATE-----") ||
+                !strstr((char *)t->key, "PRIVATE KEY-----")))
+        rc = kt_fail(KT_EINVAL,
+                     "--tls-cert needs a PEM certificate and --tls-key a PEM private key");
+    if (rc) {
+        tls_files_free(t);
+        return rc;
+    }
+    t->tls = (struct http_tls){(const char *)t->cert, (const char *)t->key};
+    return 0;
+}
+
 static long num_arg(const char *opt, const char *v, long lo, long hi)
 {
     char *end;
@@ -147,7 +179,8 @@ int cmd_serve(int argc, char **argv)
 {
     struct serve_bus_opts bo = {
         .site = "local", .web = KEITSU_WEB_DIR, .ring = BUS_RING, .avl_stale = 60};
-    const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080";
+    const char *data = NULL, *db = NULL, *listen = "127.0.0.1:8080", *tls_cert = NULL,
+               *tls_key = NULL;
     int demo = 0, threads = 32;
     long ttl = 0, demo_persons = 100000, demo_vehicles = 100000, demo_holders = 100000;
     for (int i = 1; i < argc; i++) {
@@ -172,6 +205,10 @@ int cmd_serve(int argc, char **argv)
             db = v;
         else if (strcmp(a, "--listen") == 0)
             listen = v;
+        else if (strcmp(a, "--tls-cert") == 0)
+            tls_cert = v;
+        else if (strcmp(a, "--tls-key") == 0)
+            tls_key = v;
         else if (strcmp(a, "--threads") == 0)
             threads = (int)num_arg(a, v, 1, 256);
         else if (strcmp(a, "--session-ttl") == 0)
@@ -192,10 +229,24 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "keitsu serve: --data DIR is required\n");
         return 2;
     }
+    if (!tls_cert != !tls_key) {
+        fprintf(stderr, "keitsu serve: HTTPS needs both --tls-cert FILE and --tls-key FILE\n");
+        return 2;
+    }
+    /* HTTPS: certificate chain and key (PEM), kept until the server stops; the key's bytes are
+     * wiped before they are freed */
+    struct tls_files tf = {0};
+    if (tls_cert) {
+        int trc = tls_files_read(&tf, tls_cert, tls_key);
+        if (trc) return cli_fail(trc);
+    }
     struct auth_config cfg = {.session_ttl_s = (int)ttl};
     struct platform p;
     int rc = platform_open(&p, data, db, threads + 4, &cfg, 1);
-    if (rc) return cli_fail(rc);
+    if (rc) {
+        tls_files_free(&tf);
+        return cli_fail(rc);
+    }
     if (demo) {
         const struct auth_user loader = {
             .name = "demo-loader", .role = "registrar", .agency = "警視庁"};
@@ -225,7 +276,9 @@ int cmd_serve(int argc, char **argv)
         (rc = forensics_exams_open(p.st, p.audit, &exams)) ||
         (rc = forensics_exams_routes(exams, router)) ||
         (rc = bus_setup(&bo, &p, demo, router, &live)) ||
-        (rc = http_server_start(listen, router, p.auth, threads, &srv))) {
+        (rc =
+             http_server_start(listen, router, p.auth, threads, tls_cert ? &tf.tls : NULL, &srv))) {
+        tls_files_free(&tf);
         http_router_free(router);
         forensics_exams_close(exams);
         afis_service_close(afis);
@@ -241,18 +294,18 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     const char *colon = strrchr(listen, ':');
     int port = http_server_port(srv);
-    printf("\nkeitsu 照会センター・通信指令 serving on http://%.*s:%d (store: %s)\n",
+    const char *scheme = tls_cert ? "https" : "http";
+    printf("\nkeitsu 照会センター・通信指令 serving on %s://%.*s:%d (store: %s)\n", scheme,
            (int)(colon - listen) > 0 ? (int)(colon - listen) : 9,
            (int)(colon - listen) > 0 ? listen : "127.0.0.1", port,
            store_kind(p.st) == STORE_SQLITE ? "SQLite" : "PostgreSQL");
-    printf(
-        "console: http://127.0.0.1:%d/  (通信指令台: taker, dispatcher, supervisor;"
-        " 現場端末 PIII: officer)\n"
-        "log in:  curl -s -X POST -H 'Content-Type: application/json' "
-        "-d '{\"user\":\"NAME\",\"password\":\"PASSWORD\"}' http://127.0.0.1:%d/api/v1/sessions\n"
-        "query:   KEITSU_TOKEN=<token> keitsu query person 'ヤマダ タロウ' --reason 'R8-1234'"
-        " --server http://127.0.0.1:%d\n",
-        port, port, port);
+    printf("console: %s://127.0.0.1:%d/  (通信指令台: taker, dispatcher, supervisor;"
+           " 現場端末 PIII: officer)\n"
+           "log in:  curl -s -X POST -H 'Content-Type: application/json' "
+           "-d '{\"user\":\"NAME\",\"password\":\"PASSWORD\"}' %s://127.0.0.1:%d/api/v1/sessions\n"
+           "query:   KEITSU_TOKEN=<token> keitsu query person 'ヤマダ タロウ' --reason 'R8-1234'"
+           " --server %s://127.0.0.1:%d\n",
+           scheme, port, scheme, port, scheme, port);
     fflush(stdout);
     while (!stop_flag)
         pause();
@@ -265,5 +318,6 @@ int cmd_serve(int argc, char **argv)
     dispatch_close(live.dispatch);
     bus_close(live.bus);
     platform_close(&p);
+    tls_files_free(&tf);
     return 0;
 }

@@ -10,6 +10,7 @@ static void usage(FILE *f)
         "usage: keitsu <command> [options]\n"
         "\n"
         "  serve --data DIR [--listen 127.0.0.1:8080] [--db URL] [--demo] [--threads N]\n"
+        "        [--tls-cert CERT.pem --tls-key KEY.pem]   (HTTPS only)\n"
         "        [--session-ttl SECONDS] [--demo-persons N] [--demo-vehicles N]\n"
         "        [--site NAME] [--nats nats://HOST:PORT] [--web DIR] [--avl-stale SECONDS]\n"
         "        [--event-ring N]\n"

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -21,6 +22,26 @@ int cli_read_password(char *out, size_t cap)
     size_t n = strlen(out);
     while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
         out[--n] = '\0';
+    return 0;
+}
+
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return kt_fail(KT_EIO, "cannot open %s: %s", path, strerror(errno));
+    uint8_t *b = malloc(max + 1);
+    size_t n = b ? fread(b, 1, max, f) : 0;
+    int more = b && fgetc(f) != EOF, bad = ferror(f);
+    fclose(f);
+    if (!b) return KT_ENOMEM;
+    if (more || bad) {
+        free(b);
+        return more ? kt_fail(KT_ETOOBIG, "%s is over %zu bytes", path, max)
+                    : kt_fail(KT_EIO, "cannot read %s", path);
+    }
+    b[n] = 0;
+    *out = b;
+    *len = n;
     return 0;
 }
 

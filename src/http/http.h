@@ -79,10 +79,18 @@ int http_router_add_sse(struct http_router *r, const char *pattern, struct bus *
  * if dir is not a directory. */
 int http_router_add_static(struct http_router *r, const char *prefix, const char *dir);
 
+/* HTTPS: the server's certificate chain and private key, PEM text (NUL-terminated; borrowed:
+ * they must stay valid until http_server_stop). TLS 1.2 and 1.3 only (GnuTLS, through
+ * libmicrohttpd). */
+struct http_tls {
+    const char *cert_pem, *key_pem;
+};
 /* Starts serving on listen ("127.0.0.1:8080", "localhost:8080", ":8080"). router and auth are
- * borrowed and must outlive the server. threads: size of the worker pool. */
+ * borrowed and must outlive the server. threads: size of the worker pool. tls NULL: plain
+ * HTTP; else HTTPS only (KT_EINVAL when the key or certificate cannot be used, or this
+ * libmicrohttpd has no TLS). */
 int http_server_start(const char *listen, struct http_router *router, struct auth *auth,
-                      int threads, struct http_server **out);
+                      int threads, const struct http_tls *tls, struct http_server **out);
 /* The port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *s);
 /* Ends the event streams, then stops the server. */

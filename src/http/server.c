@@ -433,11 +433,26 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 }
 
 int http_server_start(const char *listen, struct http_router *router, struct auth *auth,
-                      int threads, struct http_server **out)
+                      int threads, const struct http_tls *tls, struct http_server **out)
 {
     struct sockaddr_in sa;
     int rc = parse_listen(listen, &sa);
     if (rc) return rc;
+    /* HTTPS: the key and certificate from memory, TLS 1.2 and 1.3 only */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? (void *)tls->key_pem : NULL},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? (void *)tls->cert_pem : NULL},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0,
+         (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"},
+        {MHD_OPTION_END, 0, NULL}};
+    if (tls) {
+        if (!tls->cert_pem || !tls->key_pem || !*tls->cert_pem || !*tls->key_pem)
+            return kt_fail(KT_EINVAL, "HTTPS needs both a certificate and a private key");
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+            return kt_fail(KT_EINVAL, "this libmicrohttpd was built without TLS");
+    } else {
+        tls_opts[0].option = MHD_OPTION_END;
+    }
     struct http_server *s = calloc(1, sizeof *s);
     if (!s) return KT_ENOMEM;
     s->router = router;
@@ -447,18 +462,24 @@ int http_server_start(const char *listen, struct http_router *router, struct aut
     http_router_streams(router, 0);
     /* Event streams suspend their connection while they have nothing to send, and queries
      * while their audit entry is being committed. */
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                                MHD_ALLOW_SUSPEND_RESUME,
-                            0, NULL, NULL, &on_request, s, MHD_OPTION_URI_LOG_CALLBACK, &on_uri, s,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 0 ? threads : 4),
-                            MHD_OPTION_NOTIFY_COMPLETED, &on_completed, s,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
+    s->d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                             MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0),
+                         0, NULL, NULL, &on_request, s, MHD_OPTION_URI_LOG_CALLBACK, &on_uri, s,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+                         (unsigned)(threads > 0 ? threads : 4), MHD_OPTION_NOTIFY_COMPLETED,
+                         &on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+                         MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                         (size_t)16 * 1024, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!s->d) {
         pthread_mutex_destroy(&s->wait_mu);
         pthread_cond_destroy(&s->wait_cv);
         free(s);
+        if (tls)
+            return kt_fail(KT_EINVAL,
+                           "cannot serve HTTPS on %s: the port is in use, or the "
+                           "certificate and key are not valid PEM or do not match",
+                           listen);
         return kt_fail(KT_EIO, "cannot listen on %s (in use or not permitted)", listen);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

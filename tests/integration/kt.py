@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -77,10 +78,15 @@ class Server:
             if not line:
                 raise RuntimeError("server exited: " + self.proc.stderr.read())
             self.output.append(line)
-            m = re.search(r"serving on http://[^:]+:(\d+)", line)
+            m = re.search(r"serving on (https?)://[^:]+:(\d+)", line)
             if m:
-                self.port = int(m.group(1))
-                self.url = f"http://127.0.0.1:{self.port}"
+                self.port = int(m.group(2))
+                self.url = f"{m.group(1)}://127.0.0.1:{self.port}"
+                # HTTPS: trust the server's own certificate (--tls-cert) and nothing else
+                self.ssl = None
+                if m.group(1) == "https":
+                    self.ssl = ssl.create_default_context(
+                        cafile=self.extra[self.extra.index("--tls-cert") + 1])
                 return
         raise RuntimeError("server did not start")
 
@@ -129,7 +135,7 @@ class Server:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=60) as r:
+            with self.open(req) as r:
                 return r.status, json.loads(r.read().decode() or "null")
         except urllib.error.HTTPError as e:
             text = e.read().decode()
@@ -137,6 +143,10 @@ class Server:
                 return e.code, json.loads(text)
             except ValueError:
                 return e.code, text
+
+    def open(self, req, timeout=60):
+        """urlopen on this server (over HTTPS when it serves HTTPS)."""
+        return urllib.request.urlopen(req, timeout=timeout, context=self.ssl)
 
     def login(self, name, password=PASSWORD):
         status, body = self.request("POST", "/api/v1/sessions", {"user": name,

@@ -91,7 +91,7 @@ def post_raw(s, token, data):
     req.add_header("Content-Type", "application/octet-stream")
     req.add_header("Authorization", "Bearer " + token)
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with s.open(req) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -232,6 +232,59 @@ try:
           "gallery rebuilt at start")
     st, b = s.request("GET", "/api/v1/afis/latents", token=ex)
     check(lat_b not in {x["id"] for x in b["latents"]}, "identified latent stays solved")
+
+    # --- the partner endpoint over HTTPS (serve --tls-cert/--tls-key)
+    tls = os.path.join(work, "tls")
+    os.mkdir(tls)
+    cert, key, key2 = (os.path.join(tls, n) for n in ("cert.pem", "key.pem", "other.pem"))
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", key2], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    s.stop()
+    # a bad TLS setup: the server does not start, and says why
+    for extra, why in ((["--tls-cert", cert], "needs both"),
+                       (["--tls-cert", key, "--tls-key", cert], "PEM certificate"),
+                       (["--tls-cert", cert, "--tls-key", os.path.join(tls, "none.pem")],
+                        "cannot open"),
+                       (["--tls-cert", cert, "--tls-key", key2], "do not match")):
+        r = subprocess.run([kt.BIN, "serve", "--data", s.dir, "--listen", "127.0.0.1:0",
+                            "--threads", "2"] + s.db_args + extra,
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode != 0 and why in r.stderr and "PRIVATE" not in r.stderr,
+              f"bad TLS setup {extra[-1]} refused: {r.returncode} {r.stderr[-300:]!r}")
+    s.extra = ["--tls-cert", cert, "--tls-key", key]
+    s.start()
+    check(s.url.startswith("https://"), f"serving HTTPS: {s.url}")
+    partner = s.login("partner")
+    st, body = post_raw(s, partner, txn)
+    check(st == 200 and b"2.059:I" in body and b"2.064:T-00000001" in body,
+          f"partner search over HTTPS: {st} {body[:120]!r}")
+    # plain HTTP to the HTTPS port gets no answer; a client that does not trust the
+    # certificate stops before sending anything
+    try:
+        urllib.request.urlopen(s.url.replace("https:", "http:") + "/api/v1/afis/latents",
+                               timeout=10)
+        check(False, "plain HTTP answered on the HTTPS port")
+    except (urllib.error.URLError, ConnectionError, OSError):
+        check(True, "plain HTTP refused")
+    try:
+        urllib.request.urlopen(s.url + "/api/v1/afis/latents", timeout=10)
+        check(False, "an untrusted certificate was accepted")
+    except urllib.error.URLError as e:
+        check("CERTIFICATE_VERIFY_FAILED" in str(e), f"untrusted certificate refused: {e}")
+    # the command-line client trusts it through KEITSU_CA_FILE
+    env = dict(os.environ, KEITSU_TOKEN=s.login("op"))
+    args = [kt.BIN, "query", "person", "ヤマダ タロウ", "--reason", "R8-TLS", "--server", s.url]
+    r = subprocess.run(args, capture_output=True, text=True, env=env)
+    check(r.returncode != 0, f"client without the CA refuses the server: {r.stderr[-200:]!r}")
+    env["KEITSU_CA_FILE"] = cert
+    r = subprocess.run(args, capture_output=True, text=True, env=env)
+    check(r.returncode == 0, f"client query over HTTPS: {r.returncode} {r.stderr[-300:]!r}")
 finally:
     s.close()
 kt.done()
