@@ -271,29 +271,55 @@ static void accuracy(const char *label, struct set *gal, struct set *probe, int 
     if (calibrate) {
         /* raw impostor tail by overlap class */
         printf("calibration (%s): m class, impostors, raw q90, q99, q99.9, q99.99\n", label);
-        enum { CL = 8 };
-        double *byc[CL];
-        size_t nc[CL] = {0};
-        for (int c = 0; c < CL; c++)
-            byc[c] = malloc(ni * sizeof(double));
+        enum { CL = 16 };
         struct afis_match_detail *d = malloc(sizeof *d);
+        double *raw = malloc(ni * sizeof(double));
+        /* BENCH_AFIS_CAL_DUMP=FILE: every impostor pair as "set raw overlap_small overlap_large
+         * n_small n_large" (appended), for fitting other calibration models offline */
+        const char *dump = getenv("BENCH_AFIS_CAL_DUMP");
+        FILE *df = dump && *dump ? fopen(dump, "a") : NULL;
+        int(*ov)[2] = malloc(ni * sizeof *ov);
         for (size_t q = 0; q < ni; q++) {
             afis_match_detail(&gal->p[ip[q][0]], &probe->p[ip[q][1]], d);
-            int m = d->overlap_a < d->overlap_b ? d->overlap_a : d->overlap_b;
-            int c = m / 8 > CL - 1 ? CL - 1 : m / 8;
-            byc[c][nc[c]++] = d->raw;
+            raw[q] = d->raw;
+            ov[q][0] = d->overlap_a < d->overlap_b ? d->overlap_a : d->overlap_b;
+            /* the share of the smaller template (the one the matcher drives) in the common area */
+            int na = gal->p[ip[q][0]].n, nb = probe->p[ip[q][1]].n;
+            int ns = na < nb ? na : nb, os = na < nb ? d->overlap_a : d->overlap_b;
+            ov[q][1] = ns ? 100 * os / ns : 0;
+            if (df)
+                fprintf(df, "%s %.4f %d %d %d %d\n", probe == gal ? "plain" : "latent", d->raw, os,
+                        na < nb ? d->overlap_b : d->overlap_a, ns, na < nb ? nb : na);
         }
-        for (int c = 0; c < CL; c++) {
-            if (nc[c] < 1000) {
-                free(byc[c]);
-                continue;
+        if (df) fclose(df);
+        /* classes of m = min(minutiae of each side in the common area), for three classes of
+         * the smaller template's share in the common area */
+        static const int flo[] = {0, 50, 80}, fhi[] = {50, 80, 101};
+        for (int fc = 0; fc < 3; fc++) {
+            printf("  smaller template's share in the common area %d..%d %%:\n", flo[fc],
+                   fhi[fc] - 1);
+            double *byc[CL];
+            size_t nc[CL] = {0};
+            for (int c = 0; c < CL; c++)
+                byc[c] = malloc(ni * sizeof(double));
+            for (size_t q = 0; q < ni; q++) {
+                if (ov[q][1] < flo[fc] || ov[q][1] >= fhi[fc]) continue;
+                int c = ov[q][0] / 4 > CL - 1 ? CL - 1 : ov[q][0] / 4;
+                byc[c][nc[c]++] = raw[q];
             }
-            qsort(byc[c], nc[c], sizeof(double), dcmp);
-            printf("  m %2d..%2d %8zu  %.3f %.3f %.3f %.3f\n", c * 8, c * 8 + 7, nc[c],
-                   byc[c][nc[c] * 90 / 100], byc[c][nc[c] * 99 / 100], byc[c][nc[c] * 999 / 1000],
-                   byc[c][nc[c] * 9999 / 10000]);
-            free(byc[c]);
+            for (int c = 0; c < CL; c++) {
+                if (nc[c] >= 1000) {
+                    qsort(byc[c], nc[c], sizeof(double), dcmp);
+                    printf("  m %2d..%3d %8zu  %.3f %.3f %.3f %.3f\n", c * 4,
+                           c < CL - 1 ? c * 4 + 3 : 255, nc[c], byc[c][nc[c] * 90 / 100],
+                           byc[c][nc[c] * 99 / 100], byc[c][nc[c] * 999 / 1000],
+                           byc[c][nc[c] * 9999 / 10000]);
+                }
+                free(byc[c]);
+            }
         }
+        free(raw);
+        free(ov);
         free(d);
     }
     /* the calibration's promise: a threshold means the same false-match rate whatever the
@@ -783,7 +809,6 @@ int main(int argc, char **argv)
         make_image_set(&im, F, I, 70000, threads, 0);
         printf("  generated and extracted in %.0f s\n", now_s() - t0);
         accuracy("images plain × plain", &im, &im, threads, calibrate);
-        if (calibrate) return 0;
         struct set lat;
         t0 = now_s();
         make_image_set(&lat, F, 1, 70000, threads, 1);
@@ -793,7 +818,8 @@ int main(int argc, char **argv)
         printf("  latent images (12..25 minutiae of the master each) generated and extracted in "
                "%.0f s, %.1f minutiae each\n",
                now_s() - t0, lm / F);
-        accuracy("images latent × plain", &im, &lat, threads, 0);
+        accuracy("images latent × plain", &im, &lat, threads, calibrate);
+        if (calibrate) return 0;
         speed(&im);
         const char *nb = getenv("AFIS_NBIS_BIN");
         if (nb && *nb)

@@ -44,10 +44,6 @@ void mcc_points(const struct afis_template *t, struct afis_prepared *p);
 struct mcc_grid {
     int rings, sectors, dirs;
     double ring_px, soft;
-    /* 1: on the cyclic axes a neighbour away from any edge also sets the last cell — a slip
-     * in the matcher's cylinders that its calibration was fitted with, kept until it is
-     * recalibrated; 0 for the index */
-    int legacy;
 };
 /* Minutia i's cylinder on grid g into cyl (rings × sectors × dirs bits, zeroed first; bit
  * (ring × sectors + sector) × dirs + dir); the number of set cells. */

@@ -89,7 +89,7 @@ static void key_bits_init(void)
         }
 }
 
-static const struct mcc_grid grid = {IX_RINGS, IX_SECTORS, IX_DIRS, IX_RING_PX, IX_SOFT, 0};
+static const struct mcc_grid grid = {IX_RINGS, IX_SECTORS, IX_DIRS, IX_RING_PX, IX_SOFT};
 
 int afis_index_keys(const struct afis_prepared *p, struct afis_index_key *keys)
 {

@@ -23,8 +23,8 @@ double mcc_atan2(double y, double x)
 }
 
 /* The cell index along one axis and, within `soft` of a cell's edge, the neighbouring one
- * (-1 if none; with `legacy`, on a cyclic axis the last cell instead of none). */
-static void cells(double pos, int count, int cyclic, double soft, int legacy, int *c)
+ * (-1 if none; on a cyclic axis the neighbour wraps around). */
+static void cells(double pos, int count, int cyclic, double soft, int *c)
 {
     int k = (int)pos;
     double f = pos - k;
@@ -36,7 +36,7 @@ static void cells(double pos, int count, int cyclic, double soft, int legacy, in
         c[1] = k - 1;
     else if (f > 1 - soft)
         c[1] = k + 1;
-    if (c[1] < 0 || c[1] >= count) c[1] = cyclic && (near || legacy) ? (c[1] + count) % count : -1;
+    if (c[1] < 0 || c[1] >= count) c[1] = cyclic && near ? (c[1] + count) % count : -1;
 }
 
 int mcc_grid_cylinder(const struct afis_prepared *p, int i, const struct mcc_grid *g, uint64_t *cyl)
@@ -54,9 +54,9 @@ int mcc_grid_cylinder(const struct afis_prepared *p, int i, const struct mcc_gri
         double psi = p->a[j] - p->a[i];
         if (psi < 0) psi += TWO_PI;
         int r[2], s[2], d[2];
-        cells(sqrt(d2) / g->ring_px, g->rings, 0, g->soft, g->legacy, r);
-        cells(phi / TWO_PI * g->sectors, g->sectors, 1, g->soft, g->legacy, s);
-        cells(psi / TWO_PI * g->dirs, g->dirs, 1, g->soft, g->legacy, d);
+        cells(sqrt(d2) / g->ring_px, g->rings, 0, g->soft, r);
+        cells(phi / TWO_PI * g->sectors, g->sectors, 1, g->soft, s);
+        cells(psi / TWO_PI * g->dirs, g->dirs, 1, g->soft, d);
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < 2; b++)
                 for (int c = 0; c < 2; c++)
@@ -135,7 +135,7 @@ void mcc_prepare(const struct afis_template *t, struct afis_prepared *p)
 {
     mcc_points(t, p);
     int n = p->n;
-    static const struct mcc_grid grid = {MCC_RINGS, MCC_SECTORS, MCC_DIRS, MCC_RING_PX, 0.25, 1};
+    static const struct mcc_grid grid = {MCC_RINGS, MCC_SECTORS, MCC_DIRS, MCC_RING_PX, 0.25};
     memset(p->cyl, 0, sizeof p->cyl);
     memset(p->bits, 0, sizeof p->bits);
     for (int i = 0; i < n; i++) {

