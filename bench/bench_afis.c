@@ -623,7 +623,7 @@ static int bozorth_pairs(const char *bin, const char *dir, char pprefix,
     char path[512], cmd[2048];
     size_t chunks = (n + NBIS_CHUNK - 1) / NBIS_CHUNK;
     for (size_t c = 0; c < chunks; c++) {
-        snprintf(path, sizeof path, "%s/mates%06zu.lis", dir, c);
+        snprintf(path, sizeof path, "%s/mates_%c%06zu.lis", dir, pprefix, c);
         FILE *m = fopen(path, "w");
         if (!m) return -1;
         for (size_t k = c * NBIS_CHUNK; k < n && k < (c + 1) * NBIS_CHUNK; k++)
@@ -632,14 +632,14 @@ static int bozorth_pairs(const char *bin, const char *dir, char pprefix,
         if (fclose(m)) return -1;
     }
     snprintf(cmd, sizeof cmd,
-             "cd %s && ls mates*.lis | xargs -P %d -I{} %s/bozorth3 -m1 -A maxfiles=%d "
+             "cd %s && ls mates_%c*.lis | xargs -P %d -I{} %s/bozorth3 -m1 -A maxfiles=%d "
              "-A outfmt=s -M {} -o {}.out 2>/dev/null",
-             dir, threads, bin, 2 * NBIS_CHUNK);
+             dir, pprefix, threads, bin, 2 * NBIS_CHUNK);
     if (system(cmd)) return -1;
     size_t k = 0;
     for (size_t c = 0; c < chunks; c++) {
         size_t hi = (c + 1) * NBIS_CHUNK < n ? (c + 1) * NBIS_CHUNK : n;
-        snprintf(path, sizeof path, "%s/mates%06zu.lis.out", dir, c);
+        snprintf(path, sizeof path, "%s/mates_%c%06zu.lis.out", dir, pprefix, c);
         FILE *s = fopen(path, "r");
         if (!s) return -1;
         int sc;

@@ -229,7 +229,7 @@ static void format_date(const struct row *r, int utc, char *out, size_t cap)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     if (r->nsec) {
         snprintf(frac, sizeof frac, ".%09u", r->nsec % 1000000000u);
-        for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
+        for (size_t n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
             frac[n - 1] = '\0';
     }
     if (!utc) {

@@ -142,7 +142,7 @@ static int parse_event(const json_t *o, size_t i, long as_of, struct licence_eve
     }
     if ((v = json_object_get(o, "points"))) {
         snprintf(f, sizeof f, "events[%zu].points", i);
-        int p;
+        int p = 0;
         if ((rc = get_int(v, f, 1, 100, &p))) return rc;
         if (row && p != e->points)
             return kt_fail(KT_EVALID, "%s: %d, but code %s carries %d", f, p, row->code, e->points);
@@ -195,7 +195,7 @@ int licence_assess_json(const json_t *in, json_t **out)
     if (rc) return rc;
     const json_t *v = json_object_get(in, "as_of");
     if (!v) return kt_fail(KT_EINVAL, "as_of: required");
-    long as_of;
+    long as_of = 0;
     if ((rc = get_date(v, "as_of", &as_of))) return rc;
     struct licence_options opt = {0};
     if ((v = json_object_get(in, "licensed_since"))) {

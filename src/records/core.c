@@ -206,8 +206,8 @@ static int load_all(struct records *r)
         }
         pthread_rwlock_wrlock(&r->lock);
         for (long i = 0; i < n && !rc; i++) {
-            int t;
-            uint32_t num;
+            int t = 0;
+            uint32_t num = 0;
             const char *id = store_rows_get(rows, (size_t)i, 0);
             if (rec_id_parse(id, &t, &num)) continue;
             json_t *data = json_loads(store_rows_get(rows, (size_t)i, 2), 0, NULL);
@@ -384,8 +384,8 @@ int records_routes(struct records *r, struct http_router *router)
 
 static int apply_new(struct records *r, int t, const char *id, json_t *data)
 {
-    int tt;
-    uint32_t num;
+    int tt = 0;
+    uint32_t num = 0;
     char now[32];
     jtime_format_utc(jtime_now_ms(), now, sizeof now);
     if (rec_id_parse(id, &tt, &num)) return KT_EINTERNAL;
