@@ -28,7 +28,7 @@
  * partial print of 60..100 %), and one latent image per finger (a blob holding 12..25 of the
  * master's minutiae on a noisy background), extracted with afis_extract on all cores; no 1:N
  * part (with AFIS_NBIS_BIN, mindtct + bozorth3 on the very same images). The calibration is
- * fitted on the plain impressions (`--images --calibrate`). */
+ * fitted on these plain and latent impressions (`--images --calibrate`). */
 #include "afis/afis.h"
 #include "afis/afis_internal.h"
 #include "afis/ansinist.h"
@@ -278,48 +278,42 @@ static void accuracy(const char *label, struct set *gal, struct set *probe, int 
          * n_small n_large" (appended), for fitting other calibration models offline */
         const char *dump = getenv("BENCH_AFIS_CAL_DUMP");
         FILE *df = dump && *dump ? fopen(dump, "a") : NULL;
-        int(*ov)[2] = malloc(ni * sizeof *ov);
+        int *mo = malloc(ni * sizeof *mo);
         for (size_t q = 0; q < ni; q++) {
             afis_match_detail(&gal->p[ip[q][0]], &probe->p[ip[q][1]], d);
             raw[q] = d->raw;
-            ov[q][0] = d->overlap_a < d->overlap_b ? d->overlap_a : d->overlap_b;
-            /* the share of the smaller template (the one the matcher drives) in the common area */
-            int na = gal->p[ip[q][0]].n, nb = probe->p[ip[q][1]].n;
-            int ns = na < nb ? na : nb, os = na < nb ? d->overlap_a : d->overlap_b;
-            ov[q][1] = ns ? 100 * os / ns : 0;
-            if (df)
-                fprintf(df, "%s %.4f %d %d %d %d\n", probe == gal ? "plain" : "latent", d->raw, os,
-                        na < nb ? d->overlap_b : d->overlap_a, ns, na < nb ? nb : na);
+            mo[q] = d->overlap_a < d->overlap_b ? d->overlap_a : d->overlap_b;
+            if (df) {
+                /* the smaller template (the one the matcher drives) first */
+                int na = gal->p[ip[q][0]].n, nb = probe->p[ip[q][1]].n, a_small = na < nb;
+                fprintf(df, "%s %.4f %d %d %d %d\n", probe == gal ? "plain" : "latent", d->raw,
+                        a_small ? d->overlap_a : d->overlap_b,
+                        a_small ? d->overlap_b : d->overlap_a, a_small ? na : nb,
+                        a_small ? nb : na);
+            }
         }
         if (df) fclose(df);
-        /* classes of m = min(minutiae of each side in the common area), for three classes of
-         * the smaller template's share in the common area */
-        static const int flo[] = {0, 50, 80}, fhi[] = {50, 80, 101};
-        for (int fc = 0; fc < 3; fc++) {
-            printf("  smaller template's share in the common area %d..%d %%:\n", flo[fc],
-                   fhi[fc] - 1);
-            double *byc[CL];
-            size_t nc[CL] = {0};
-            for (int c = 0; c < CL; c++)
-                byc[c] = malloc(ni * sizeof(double));
-            for (size_t q = 0; q < ni; q++) {
-                if (ov[q][1] < flo[fc] || ov[q][1] >= fhi[fc]) continue;
-                int c = ov[q][0] / 4 > CL - 1 ? CL - 1 : ov[q][0] / 4;
-                byc[c][nc[c]++] = raw[q];
+        /* classes of m = min(minutiae of each side in the common area) */
+        double *byc[CL];
+        size_t nc[CL] = {0};
+        for (int c = 0; c < CL; c++)
+            byc[c] = malloc(ni * sizeof(double));
+        for (size_t q = 0; q < ni; q++) {
+            int c = mo[q] / 4 > CL - 1 ? CL - 1 : mo[q] / 4;
+            byc[c][nc[c]++] = raw[q];
+        }
+        for (int c = 0; c < CL; c++) {
+            if (nc[c] >= 1000) {
+                qsort(byc[c], nc[c], sizeof(double), dcmp);
+                printf("  m %2d..%3d %8zu  %.3f %.3f %.3f %.3f\n", c * 4,
+                       c < CL - 1 ? c * 4 + 3 : 255, nc[c], byc[c][nc[c] * 90 / 100],
+                       byc[c][nc[c] * 99 / 100], byc[c][nc[c] * 999 / 1000],
+                       byc[c][nc[c] * 9999 / 10000]);
             }
-            for (int c = 0; c < CL; c++) {
-                if (nc[c] >= 1000) {
-                    qsort(byc[c], nc[c], sizeof(double), dcmp);
-                    printf("  m %2d..%3d %8zu  %.3f %.3f %.3f %.3f\n", c * 4,
-                           c < CL - 1 ? c * 4 + 3 : 255, nc[c], byc[c][nc[c] * 90 / 100],
-                           byc[c][nc[c] * 99 / 100], byc[c][nc[c] * 999 / 1000],
-                           byc[c][nc[c] * 9999 / 10000]);
-                }
-                free(byc[c]);
-            }
+            free(byc[c]);
         }
         free(raw);
-        free(ov);
+        free(mo);
         free(d);
     }
     /* the calibration's promise: a threshold means the same false-match rate whatever the
@@ -538,8 +532,7 @@ static int nbis_extract(const char *bin, const char *base, const struct afis_ima
     snprintf(cmd, sizeof cmd, "%s/mindtct -m1 %s %s >/dev/null 2>&1", bin, path, base);
     int rc = system(cmd);
     /* keep only the .xyt (the image and mindtct's other maps are large) */
-    static const char *const ext[] = {".an2", ".brw", ".dm", ".hcm", ".lcm",
-                                      ".lfm", ".min", ".qm", ".lfm"};
+    static const char *const ext[] = {".an2", ".brw", ".dm", ".hcm", ".lcm", ".lfm", ".min", ".qm"};
     for (size_t k = 0; k < sizeof ext / sizeof *ext; k++) {
         snprintf(path, sizeof path, "%s%s", base, ext[k]);
         (void)unlink(path);

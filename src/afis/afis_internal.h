@@ -19,6 +19,8 @@
 #define MCC_DIRS 8
 #define MCC_MIN_BITS 4 /* a cylinder with fewer set cells is not used as an anchor */
 #define MCC_COLS 256   /* AFIS_MAX_MINUTIAE rounded up to a multiple of 16 */
+_Static_assert(MCC_COLS >= AFIS_MAX_MINUTIAE && MCC_COLS % 16 == 0,
+               "the AVX-512 local pairs read 16 columns at a time");
 #define HULL_MAX 64
 
 struct afis_prepared {

@@ -30,13 +30,15 @@ static void cells(double pos, int count, int cyclic, double soft, int *c)
     double f = pos - k;
     if (k >= count) k = cyclic ? k - count : count - 1;
     c[0] = k;
-    c[1] = -1;
-    int near = f < soft || f > 1 - soft;
     if (f < soft)
         c[1] = k - 1;
     else if (f > 1 - soft)
         c[1] = k + 1;
-    if (c[1] < 0 || c[1] >= count) c[1] = cyclic && near ? (c[1] + count) % count : -1;
+    else {
+        c[1] = -1;
+        return;
+    }
+    if (c[1] < 0 || c[1] >= count) c[1] = cyclic ? (c[1] + count) % count : -1;
 }
 
 int mcc_grid_cylinder(const struct afis_prepared *p, int i, const struct mcc_grid *g, uint64_t *cyl)
